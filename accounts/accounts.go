@@ -1,0 +1,124 @@
+// Package accounts reads the account alias file (~/.aws/accounts): a JSON object that maps a
+// short name to a 12-digit AWS account ID, as coinbase's assume-role defined it.
+//
+// IDs may be JSON strings or JSON numbers. Numbers are kept as their literal digits (never
+// converted to floating point), so 012345678901 written as a string keeps its leading zero and a
+// long number is never rounded.
+package accounts
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+var idPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// Accounts maps alias names to 12-digit account IDs.
+type Accounts struct {
+	byName map[string]string
+	names  []string // sorted
+}
+
+// FormatError reports an account ID that is not 12 digits.
+type FormatError struct{ Value string }
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("account_id %q is incorrectly formatted AWS account id", e.Value)
+}
+
+// ValidateID checks that s is a 12-digit account ID.
+func ValidateID(s string) error {
+	if !idPattern.MatchString(s) {
+		return &FormatError{Value: s}
+	}
+	return nil
+}
+
+// IsID reports whether s looks like an account ID (12 digits).
+func IsID(s string) bool { return idPattern.MatchString(s) }
+
+// Load reads the alias file at path. A missing file is not an error: it yields no aliases.
+func Load(path string) (*Accounts, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Accounts{byName: map[string]string{}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading account aliases: %w", err)
+	}
+	a, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("account aliases in %s: %w", path, err)
+	}
+	return a, nil
+}
+
+// Parse decodes the JSON alias object. Each value must be a string or a number of digits.
+func Parse(data []byte) (*Accounts, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw map[string]any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("not a JSON object of alias to account ID: %v", err)
+	}
+	a := &Accounts{byName: make(map[string]string, len(raw))}
+	for name, v := range raw {
+		var id string
+		switch t := v.(type) {
+		case string:
+			id = strings.TrimSpace(t)
+		case json.Number:
+			id = t.String()
+		default:
+			return nil, fmt.Errorf("alias %q: account ID must be a string or a number", name)
+		}
+		a.byName[name] = id
+		a.names = append(a.names, name)
+	}
+	sort.Strings(a.names)
+	return a, nil
+}
+
+// Names returns the aliases, sorted.
+func (a *Accounts) Names() []string { return append([]string(nil), a.names...) }
+
+// Lookup returns the ID for an alias.
+func (a *Accounts) Lookup(name string) (string, bool) {
+	id, ok := a.byName[name]
+	return id, ok
+}
+
+// NameFor returns the first alias (sorted) that maps to id, or "".
+func (a *Accounts) NameFor(id string) string {
+	for _, n := range a.names {
+		if a.byName[n] == id {
+			return n
+		}
+	}
+	return ""
+}
+
+// Resolve turns an alias or an account ID into (id, display name). A 12-digit value that is not an
+// alias is taken as an ID; anything else that is not an alias fails with the coinbase message.
+func (a *Accounts) Resolve(v string) (id, name string, err error) {
+	if mapped, ok := a.byName[v]; ok {
+		if err := ValidateID(mapped); err != nil {
+			return "", "", err
+		}
+		return mapped, v, nil
+	}
+	if err := ValidateID(v); err != nil {
+		return "", "", err
+	}
+	if n := a.NameFor(v); n != "" {
+		return v, n, nil
+	}
+	return v, v, nil
+}

@@ -1,0 +1,189 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// maxEntrySize bounds what is read from a cache file; real entries are a
+// few kilobytes (a session token is at most about 2 KB).
+const maxEntrySize = 64 << 10
+
+// fileStore keeps one JSON file per entry in dir (mode 0600, dir 0700).
+type fileStore struct {
+	dir string
+	uid int // expected owner of dir and files; -1 disables the check
+}
+
+// newFileStore checks dir (if it exists) and returns a store on it; dir is
+// created on the first Put.
+func newFileStore(dir string, uid int) (*fileStore, error) {
+	if err := checkDir(dir, uid); err != nil {
+		return nil, err
+	}
+	return &fileStore{dir: dir, uid: uid}, nil
+}
+
+func (s *fileStore) Name() string { return BackendFile }
+
+func (s *fileStore) path(id string) string { return filepath.Join(s.dir, id+".json") }
+
+// Get reads one entry. A file that is not a regular file owned by the user
+// with mode 0600 (or stricter) is reported as ErrCorrupt.
+func (s *fileStore) Get(id string) ([]byte, error) {
+	if !validID(id) {
+		return nil, invalidIDError(id)
+	}
+	p := s.path(id)
+	f, err := os.OpenFile(p, os.O_RDONLY|openNoFollow, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrNotFound
+		}
+		if fi, lerr := os.Lstat(p); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%s is a symbolic link: %w", p, ErrCorrupt)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.trusted(p, fi); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxEntrySize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxEntrySize {
+		return nil, fmt.Errorf("%s is larger than %d bytes: %w", p, maxEntrySize, ErrCorrupt)
+	}
+	return data, nil
+}
+
+func (s *fileStore) trusted(p string, fi fs.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file: %w", p, ErrCorrupt)
+	}
+	if !checkPerms {
+		return nil
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("%s has mode %#o, want 0600: %w", p, perm, ErrCorrupt)
+	}
+	if uid, ok := fileOwner(fi); ok && s.uid >= 0 && uid != s.uid {
+		return fmt.Errorf("%s is owned by uid %d, not %d: %w", p, uid, s.uid, ErrCorrupt)
+	}
+	return nil
+}
+
+// Put writes data atomically: a 0600 temporary file in the same directory is
+// written, synced and renamed over the entry.
+func (s *fileStore) Put(id string, data []byte) (err error) {
+	if !validID(id) {
+		return invalidIDError(id)
+	}
+	if err := ensureDir(s.dir, s.uid); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(s.dir, "."+id+".*.tmp") // created 0600
+	if err != nil {
+		return fmt.Errorf("writing cache entry: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if checkPerms {
+		// CreateTemp already uses 0600; make sure no umask or ACL quirk widened it.
+		if err := tmp.Chmod(0o600); err != nil {
+			return fmt.Errorf("writing cache entry: %w", err)
+		}
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("writing cache entry: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("writing cache entry: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing cache entry: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), s.path(id)); err != nil {
+		return fmt.Errorf("writing cache entry: %w", err)
+	}
+	return nil
+}
+
+// Delete removes one entry; a missing entry is not an error.
+func (s *fileStore) Delete(id string) error {
+	if !validID(id) {
+		return invalidIDError(id)
+	}
+	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// IDs lists the entries; temporary files and anything else are ignored.
+func (s *fileStore) IDs() ([]string, error) {
+	des, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, de := range des {
+		if id, ok := strings.CutSuffix(de.Name(), ".json"); ok && validID(id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// checkDir verifies an existing directory: it must be a directory owned by
+// uid; group and other permissions are removed. A missing dir is fine.
+func checkDir(dir string, uid int) error {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cache directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("cache directory %s is not a directory", dir)
+	}
+	if !checkPerms {
+		return nil
+	}
+	if owner, ok := fileOwner(fi); ok && uid >= 0 && owner != uid {
+		return fmt.Errorf("cache directory %s is owned by uid %d, not by the current user (uid %d); refusing to use it", dir, owner, uid)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("cache directory %s is accessible to other users and cannot be restricted: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// ensureDir creates dir (and its parents) with mode 0700 and checks it.
+func ensureDir(dir string, uid int) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cache directory: %w", err)
+	}
+	return checkDir(dir, uid)
+}

@@ -1,0 +1,99 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ErrNotFound is returned by [Store.Get] when no entry is stored under the id.
+var ErrNotFound = errors.New("cache: entry not found")
+
+// ErrCorrupt may be wrapped by an error from [Store.Get] when the stored data
+// exists but must not be trusted (for example a file with the wrong owner or
+// mode). The cache treats it as a miss and deletes the entry.
+var ErrCorrupt = errors.New("cache: corrupt or untrusted entry")
+
+// Store is a storage backend: a flat map from entry ids (64 lower-case hex
+// digits, see [Key.ID]) to serialised entries. Implementations must be safe
+// for concurrent use; they need not lock across processes (the cache does).
+type Store interface {
+	// Get returns the data stored under id, or an error wrapping
+	// ErrNotFound when there is none.
+	Get(id string) ([]byte, error)
+	// Put stores data under id, replacing any previous value.
+	Put(id string, data []byte) error
+	// Delete removes the entry; deleting a missing entry is not an error.
+	Delete(id string) error
+	// IDs lists the ids of all stored entries.
+	IDs() ([]string, error)
+	// Name returns the backend's name, as accepted by Options.Backend.
+	Name() string
+}
+
+// Backend names accepted by [Options.Backend].
+const (
+	BackendAuto          = "auto"
+	BackendFile          = "file"
+	BackendKeychain      = "keychain"
+	BackendWinCred       = "wincred"
+	BackendSecretService = "secret-service"
+	BackendKWallet       = "kwallet"
+	BackendPass          = "pass"
+	BackendKeyctl        = "keyctl"
+	BackendEncryptedFile = "encrypted-file"
+	BackendNone          = "none"
+)
+
+var backendNames = []string{
+	BackendAuto, BackendFile, BackendKeychain, BackendWinCred, BackendSecretService,
+	BackendKWallet, BackendPass, BackendKeyctl, BackendEncryptedFile, BackendNone,
+}
+
+// Backends returns the names accepted by [Options.Backend], "auto" first.
+func Backends() []string { return slices.Clone(backendNames) }
+
+// autoBackend is the backend "auto" (or "") selects on goos.
+func autoBackend(goos string) string {
+	switch goos {
+	case "darwin":
+		return BackendKeychain
+	case "windows":
+		return BackendWinCred
+	default:
+		return BackendFile
+	}
+}
+
+func unknownBackendError(name string) error {
+	return fmt.Errorf("unknown cache backend %q (valid: %s)", name, strings.Join(backendNames, ", "))
+}
+
+// validID reports whether id looks like the output of Key.ID. Stores use it
+// so that an id can never name a path outside their directory.
+func validID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func invalidIDError(id string) error {
+	return fmt.Errorf("cache: invalid entry id %q", id)
+}
+
+// noneStore stores nothing.
+type noneStore struct{}
+
+func (noneStore) Get(string) ([]byte, error) { return nil, ErrNotFound }
+func (noneStore) Put(string, []byte) error   { return nil }
+func (noneStore) Delete(string) error        { return nil }
+func (noneStore) IDs() ([]string, error)     { return nil, nil }
+func (noneStore) Name() string               { return BackendNone }

@@ -1,0 +1,119 @@
+// Package engine is the importable core of assume-role: it resolves a target role, picks the
+// source identity (anything the AWS SDK's default chain or a shared-config profile can produce,
+// optionally upgraded to an MFA session), calls STS and caches the result.
+//
+// The engine performs no terminal I/O of its own: prompts go through a Prompter, warnings and the
+// --debug trace through io.Writers, the environment through a Getenv function and time through Now,
+// so a Go program (or a test) controls every side effect.
+//
+//	eng := engine.New(engine.Options{Getenv: os.Getenv})
+//	res, err := eng.Assume(ctx, engine.Request{RoleARN: "arn:aws:iam::123456789012:role/read"})
+package engine
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/assume-role/assume-role/cache"
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Prompter asks the user for input. Implementations read from the terminal (not stdin, which may be
+// a pipe) and write prompts anywhere but stdout.
+type Prompter interface {
+	// CanPrompt reports whether a user is there to answer.
+	CanPrompt() bool
+	// Ask reads a visible line; def is returned for an empty answer.
+	Ask(label, def string) (string, error)
+	// Secret reads a line without echo.
+	Secret(label string) (string, error)
+	// Choose asks the user to pick one of options and returns its index.
+	Choose(label string, options []string) (int, error)
+}
+
+// Options configure an Engine. Zero values are usable defaults.
+type Options struct {
+	Getenv     func(string) string // default os.Getenv
+	Now        func() time.Time    // default time.Now
+	HTTPClient *http.Client        // default: timeouts suitable for a CLI
+	Prompter   Prompter            // default: no prompts (non-interactive)
+	Cache      *cache.Cache        // default: no caching
+	Warn       io.Writer           // one-line warnings; default discard
+	Debug      io.Writer           // --debug trace with secrets redacted; default off
+	// RunMFAProcess runs a profile's mfa_process command and returns its stdout. Default: sh -c.
+	RunMFAProcess func(ctx context.Context, command string) (string, error)
+}
+
+// Engine assumes roles. It is safe for concurrent use once built.
+type Engine struct {
+	getenv  func(string) string
+	now     func() time.Time
+	http    *http.Client
+	prompt  Prompter
+	cache   *cache.Cache
+	warn    io.Writer
+	debug   io.Writer
+	mfaProc func(ctx context.Context, command string) (string, error)
+}
+
+// New builds an Engine.
+func New(o Options) *Engine {
+	e := &Engine{getenv: o.Getenv, now: o.Now, http: o.HTTPClient, prompt: o.Prompter, cache: o.Cache,
+		warn: o.Warn, debug: o.Debug, mfaProc: o.RunMFAProcess}
+	if e.getenv == nil {
+		e.getenv = os.Getenv
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.http == nil {
+		e.http = DefaultHTTPClient()
+	}
+	if e.prompt == nil {
+		e.prompt = noPrompt{}
+	}
+	if e.warn == nil {
+		e.warn = io.Discard
+	}
+	if e.mfaProc == nil {
+		e.mfaProc = runShell
+	}
+	return e
+}
+
+// DefaultHTTPClient returns the client used for AWS calls: proxies from the environment, short
+// connect and header timeouts so an unreachable endpoint fails in seconds, not minutes.
+func DefaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 5 * time.Second
+	t.ResponseHeaderTimeout = 20 * time.Second
+	return &http.Client{Transport: t, Timeout: 60 * time.Second}
+}
+
+// Result is what an assume produces.
+type Result struct {
+	Credentials    aws.Credentials
+	RoleARN        string // the role assumed ("" when exporting a profile's own credentials)
+	AssumedRoleARN string // arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION
+	AssumedRoleID  string // AROA…:SESSION, when known
+	AccountID      string
+	RoleName       string
+	SessionName    string
+	Region         string
+	Cached         bool // served from the cache without calling STS
+	MFA            bool // the credentials were obtained with MFA
+}
+
+type noPrompt struct{}
+
+func (noPrompt) CanPrompt() bool { return false }
+func (noPrompt) Ask(string, string) (string, error) {
+	return "", errNoTTY
+}
+func (noPrompt) Secret(string) (string, error)        { return "", errNoTTY }
+func (noPrompt) Choose(string, []string) (int, error) { return 0, errNoTTY }

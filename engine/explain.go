@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/assume-role/assume-role/problem"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+)
+
+// callInfo is what explain knows about the failed call.
+type callInfo struct {
+	op         string
+	role       string
+	caller     string
+	externalID bool // an external ID was sent
+	mfa        bool // MFA was used (session or code)
+	duration   int
+	temporary  bool // signed with temporary credentials
+	stsRegion  string
+}
+
+var callerInMessage = regexp.MustCompile(`User: (\S+) is not authorized`)
+
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func isMaxSessionDuration(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationError" && strings.Contains(ae.ErrorMessage(), "MaxSessionDuration")
+}
+
+// explain turns an AWS SDK error into a one-line Problem with a hint. STS error messages never
+// carry secrets, so they may be quoted; request parameters are never echoed.
+func (e *Engine) explain(err error, c callInfo) *problem.Problem {
+	if p := problem.As(err); p != nil {
+		return p
+	}
+	if errors.Is(err, context.Canceled) {
+		return problem.Wrap(problem.Interrupted, err, "interrupted")
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return networkProblem(err, c)
+	}
+	code, msg := ae.ErrorCode(), ae.ErrorMessage()
+	who := c.caller
+	if m := callerInMessage.FindStringSubmatch(msg); m != nil {
+		who = m[1]
+	}
+	switch code {
+	case "AccessDenied":
+		if strings.Contains(msg, "MultiFactorAuthentication") {
+			return problem.Wrap(problem.MFA, err, "%s: the MFA code was not accepted", c.op).
+				WithHint("each code works once: wait for the next code and try again; check the MFA device ARN")
+		}
+		if strings.Contains(msg, "GetSessionToken") && strings.Contains(msg, "session credentials") {
+			return problem.Wrap(problem.MFA, err, "%s: MFA sessions need long-term IAM user keys, but the source holds temporary credentials", c.op).
+				WithHint("use a profile with IAM user keys as the source (--source-profile)")
+		}
+		if c.op != "AssumeRole" {
+			return problem.Wrap(problem.AccessDenied, err, "%s was denied: %s", c.op, msg)
+		}
+		var causes []string
+		causes = append(causes, fmt.Sprintf("the role's trust policy does not trust %s", orUnknown(who)))
+		if c.externalID {
+			causes = append(causes, "the external ID sent differs from the one the role requires")
+		} else {
+			causes = append(causes, "the role requires an external ID (none was sent: --external-id)")
+		}
+		if !c.mfa {
+			causes = append(causes, "the role requires MFA (none was used: pass a code, --serial-number or set mfa_serial)")
+		}
+		causes = append(causes, "the caller lacks sts:AssumeRole on the role")
+		return problem.Wrap(problem.AccessDenied, err, "%s may not assume %s", orUnknown(who), c.role).
+			WithHint("usual causes: %s", strings.Join(causes, "; "))
+	case "InvalidClientTokenId":
+		return problem.Wrap(problem.NoCredentials, err, "%s: the source credentials are not valid (InvalidClientTokenId)", c.op).
+			WithHint("the access key is unknown or deactivated, or STS is not enabled in %s for it: check the keys, or try --sts-endpoint-region us-east-1", orUnknown(c.stsRegion))
+	case "SignatureDoesNotMatch":
+		return problem.Wrap(problem.NoCredentials, err, "%s: the secret access key does not match the access key ID", c.op).
+			WithHint("re-enter the source keys (aws configure) or check AWS_SECRET_ACCESS_KEY")
+	case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
+		return problem.Wrap(problem.NoCredentials, err, "%s: the source credentials have expired", c.op).
+			WithHint("get fresh source credentials (aws sso login, a new MFA session with --refresh, or unset stale AWS_* variables)")
+	case "ValidationError":
+		switch {
+		case strings.Contains(msg, "1 hour session limit"):
+			return problem.Wrap(problem.Limit, err, "%s: %d s is over the 1-hour cap for roles assumed with temporary credentials (role chaining or an MFA session)", c.op, c.duration).
+				WithHint("use -T 3600 or less, --mfa-on-assume with long-term keys, or `assume-role exec --server` to refresh hourly")
+		case strings.Contains(msg, "MaxSessionDuration"):
+			return problem.Wrap(problem.Limit, err, "%s: %d s is over the MaxSessionDuration of %s", c.op, c.duration, c.role).
+				WithHint("ask for less with -T/--session-duration (default 3600), or raise the role's maximum session duration in IAM (up to 43200)")
+		}
+		return problem.Wrap(problem.Usage, err, "%s: STS rejected a parameter: %s", c.op, msg)
+	case "RegionDisabledException":
+		return problem.Wrap(problem.Network, err, "%s: STS is not activated in region %s for this account", c.op, orUnknown(c.stsRegion)).
+			WithHint("send STS calls to an enabled region with --sts-endpoint-region us-east-1, or activate the region in IAM account settings")
+	case "MalformedPolicyDocument":
+		return problem.Wrap(problem.Usage, err, "%s: the session policy is malformed: %s", c.op, msg).
+			WithHint("check the JSON given to --policy")
+	case "PackedPolicyTooLarge":
+		return problem.Wrap(problem.Limit, err, "%s: session policies and tags are too large after packing", c.op).
+			WithHint("use fewer or shorter --policy, --policy-arns and --tags values")
+	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException":
+		return problem.Wrap(problem.Network, err, "%s: STS is throttling requests, still after retries", c.op).
+			WithHint("wait a little and run again; many parallel switches share one cached result when caching is on")
+	case "IDPRejectedClaim", "InvalidIdentityToken", "IDPCommunicationError", "InvalidAuthorizationMessageException":
+		return problem.Wrap(problem.AccessDenied, err, "%s: the identity provider's token was refused: %s", c.op, msg)
+	}
+	return problem.Wrap(problem.Internal, err, "%s failed: %s: %s", c.op, code, msg)
+}
+
+func networkProblem(err error, c callInfo) *problem.Problem {
+	var ue *url.Error
+	target := "STS"
+	if errors.As(err, &ue) {
+		u, perr := url.Parse(ue.URL)
+		if perr == nil {
+			target = u.Scheme + "://" + u.Host
+		}
+	}
+	var ne net.Error
+	var re *retry.MaxAttemptsError
+	timeout := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	switch {
+	case timeout:
+		return problem.Wrap(problem.Network, err, "%s: %s did not answer in time", c.op, target).
+			WithHint("check your network and proxy (HTTPS_PROXY), or the endpoint settings (AWS_ENDPOINT_URL_STS)")
+	case ue != nil || errors.As(err, &re):
+		return problem.Wrap(problem.Network, err, "%s: cannot reach %s: %s", c.op, target, rootCause(err)).
+			WithHint("check your network and proxy (HTTPS_PROXY), or the endpoint settings (AWS_ENDPOINT_URL_STS)")
+	}
+	return problem.Wrap(problem.Internal, err, "%s failed: %s", c.op, oneLine(err))
+}
+
+func rootCause(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return oneLine(err)
+		}
+		err = u
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "the caller"
+	}
+	return s
+}
+
+// explainSource explains a failure to obtain the source credentials.
+func (e *Engine) explainSource(err error, src *source) *problem.Problem {
+	if p := problem.As(err); p != nil {
+		return p
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "ec2imds") || strings.Contains(msg, "IMDS") || strings.Contains(msg, "no EC2 IMDS role") {
+		return problem.Wrap(problem.NoCredentials, err, "no AWS credentials found (%s)", src.label).
+			WithHint("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, add keys to ~/.aws/credentials, or name a profile with --source-profile or AWS_PROFILE_ASSUME_ROLE")
+	}
+	if strings.Contains(msg, "SSO") || strings.Contains(msg, "sso") {
+		return problem.Wrap(problem.NoCredentials, err, "the SSO session of %s is missing or expired", src.label).
+			WithHint("run: aws sso login --profile %s", src.profile)
+	}
+	if strings.Contains(msg, "credential_process") || strings.Contains(msg, "ProcessProvider") {
+		return problem.Wrap(problem.NoCredentials, err, "the credential_process of %s failed", src.label).
+			WithHint("run the profile's credential_process command by hand to see why")
+	}
+	p := e.explain(err, callInfo{op: "loading source credentials"})
+	if p.Kind == problem.Internal {
+		p.Kind = problem.NoCredentials
+	}
+	return p
+}

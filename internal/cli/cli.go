@@ -1,0 +1,152 @@
+// Package cli implements the assume-role command line: it parses flags, calls the engine and
+// renders results. Every side effect (streams, environment, clock, terminal, HTTP, process
+// execution) comes in through IO, so each command runs in tests without globals.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/assume-role/assume-role/engine"
+	"github.com/assume-role/assume-role/internal/tty"
+	"github.com/assume-role/assume-role/problem"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// IO is everything a command touches outside the process.
+type IO struct {
+	In          io.Reader
+	Out, Err    io.Writer
+	Getenv      func(string) string
+	Environ     func() []string
+	Now         func() time.Time
+	StdoutIsTTY bool
+	Prompter    engine.Prompter
+	HTTPClient  *http.Client
+	// Executable is the path of the running binary (for shell-init and credential_process lines).
+	Executable string
+}
+
+// System returns the IO of the real process.
+func System() *IO {
+	exe, _ := os.Executable()
+	return &IO{
+		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		Getenv: os.Getenv, Environ: os.Environ, Now: time.Now,
+		StdoutIsTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		Prompter:    &tty.Prompter{Disabled: os.Getenv("ASSUME_ROLE_NO_INPUT") != ""},
+		Executable:  exe,
+	}
+}
+
+// Version is set by main from build information or -ldflags.
+var Version = "dev"
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, sio *IO) int {
+	root := NewRootCmd(sio)
+	root.SetArgs(args)
+	root.SetIn(sio.In)
+	root.SetOut(sio.Out)
+	root.SetErr(sio.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		err = problem.Wrap(problem.Interrupted, err, "interrupted")
+	}
+	printError(sio.Err, err)
+	return problem.ExitCode(err)
+}
+
+// printError writes `assume-role: error: …` and, if any, `assume-role: hint: …`.
+func printError(w io.Writer, err error) {
+	p := problem.As(err)
+	if p == nil {
+		// cobra's own flag and argument errors are usage errors.
+		p = &problem.Problem{Kind: problem.Usage, Msg: err.Error(), Hint: "see assume-role --help"}
+		if !looksLikeUsage(err) {
+			p.Kind, p.Hint = problem.Internal, ""
+		}
+	}
+	fmt.Fprintf(w, "assume-role: error: %s\n", firstLine(p.Msg))
+	if p.Hint != "" {
+		fmt.Fprintf(w, "assume-role: hint: %s\n", firstLine(p.Hint))
+	}
+}
+
+// usageError marks cobra's errors so ExitCode maps them to 2.
+func usageError(err error) error {
+	if err == nil || problem.As(err) != nil {
+		return err
+	}
+	return &problem.Problem{Kind: problem.Usage, Msg: err.Error(), Hint: "see assume-role --help", Err: err}
+}
+
+func looksLikeUsage(err error) bool {
+	s := err.Error()
+	for _, m := range []string{"unknown flag", "unknown shorthand", "flag needs an argument", "invalid argument", "unknown command", "accepts", "requires", "arg(s)"} {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(sio *IO) *cobra.Command {
+	opts := &rootOptions{io: sio}
+	cmd := &cobra.Command{
+		Use:   "assume-role [ACCOUNT] [ROLE] [MFA_TOKEN] [REGION]",
+		Short: "Assume AWS IAM roles and hand the temporary credentials to your shell and programs",
+		Long: `assume-role gets temporary AWS credentials by assuming an IAM role and prints them for your shell:
+
+  eval "$(assume-role prod read)"                # account alias from ~/.aws/accounts + role name
+  eval "$(assume-role 123456789012 read 123456)" # with an MFA code
+  eval "$(assume-role -R arn:aws:iam::123456789012:role/read -T 3600 -I ext-id)"
+  eval "$(assume-role -p my-profile)"            # a profile of ~/.aws/config with role_arn
+
+Source credentials come from the AWS SDK's default chain, or --source-profile / AWS_PROFILE_ASSUME_ROLE.`,
+		Args:          cobra.MaximumNArgs(4),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       Version,
+		RunE: func(c *cobra.Command, args []string) error {
+			return opts.run(c.Context(), c, args)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	cmd.SetVersionTemplate("assume-role {{.Version}}\n")
+	opts.target.register(cmd.Flags())
+	opts.out.register(cmd.Flags())
+	cmd.Flags().BoolVar(&opts.unset, "unset", false, "print statements that clear the variables a previous switch set")
+	cmd.PersistentFlags().BoolVar(&opts.target.debug, "debug", false, "trace AWS calls on stderr (secrets redacted)")
+	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio))
+	cmd.CompletionOptions.HiddenDefaultCmd = false
+	return cmd
+}
+
+func newVersionCmd(sio *IO) *cobra.Command {
+	return &cobra.Command{
+		Use: "version", Short: "Print the version", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintf(sio.Out, "assume-role %s\n", Version)
+			return nil
+		},
+	}
+}

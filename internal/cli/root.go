@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/assume-role/assume-role/problem"
+	"github.com/assume-role/assume-role/shellenv"
+	"github.com/spf13/cobra"
+)
+
+type rootOptions struct {
+	io     *IO
+	target targetFlags
+	out    outputFlags
+	unset  bool
+}
+
+// run is the main job: assume the role and print what a shell (or program) needs.
+func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string) error {
+	sio := o.io
+	format, explicit, err := o.out.resolveFormat(sio.Getenv)
+	if err != nil {
+		return err
+	}
+	if o.unset {
+		if len(args) > 0 || o.target.role != "" || o.target.profile != "" {
+			return problem.New(problem.Usage, "--unset takes no target")
+		}
+		if format == formatJSON || format == formatCredentialProcess {
+			return problem.New(problem.Usage, "--unset prints shell code: use -o bash, zsh, fish or powershell")
+		}
+		return shellenv.Render(sio.Out, shellenv.Shell(format), nil, append(append([]string(nil), ourVars...), shadowingVars...))
+	}
+	tg, err := o.target.build(sio, args)
+	if err != nil {
+		return err
+	}
+	eng, err := o.target.engine(sio)
+	if err != nil {
+		return err
+	}
+	res, err := eng.Assume(ctx, tg.req)
+	if err != nil {
+		return err
+	}
+	if sio.StdoutIsTTY && !explicit {
+		// Never dump secrets on a screen by accident.
+		fmt.Fprintf(sio.Err, "assume-role: %s\n", describe(res, tg.accountName, tg.roleName))
+		fmt.Fprintf(sio.Err, "assume-role: hint: to use them in this shell run: eval \"$(assume-role %s)\" (or set up `assume-role shell-init`; -o %s prints them here)\n",
+			shellQuoteArgs(cmd.Flags().Args()), format)
+		return nil
+	}
+	return renderCredentials(sio.Out, format, res, tg.accountName, tg.roleName)
+}

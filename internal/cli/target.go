@@ -1,0 +1,296 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/assume-role/assume-role/accounts"
+	"github.com/assume-role/assume-role/cache"
+	"github.com/assume-role/assume-role/engine"
+	"github.com/assume-role/assume-role/problem"
+	"github.com/assume-role/assume-role/stslimits"
+	"github.com/spf13/pflag"
+)
+
+// targetFlags are the flags that say which role to assume and how; every command that obtains
+// credentials shares them.
+type targetFlags struct {
+	role, profile, sourceProfile, region, stsRegion string
+	duration                                        int
+	externalID, sessionName, policy, sourceIdentity string
+	policyARNs, tags, transitive                    []string
+	serial, token                                   string
+	mfa, mfaOnAssume, strictDuration                bool
+	mfaSessionDuration                              int
+	noCache, refresh                                bool
+	cacheBackend                                    string
+	cacheMargin                                     time.Duration
+	noInput, debug                                  bool
+}
+
+func (t *targetFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&t.role, "role", "R", "", "role ARN to assume (arn:aws:iam::ACCOUNT:role/NAME)")
+	fs.StringVarP(&t.profile, "profile", "p", "", "profile of ~/.aws/config to use (role_arn with source_profile or credential_source)")
+	fs.StringVar(&t.sourceProfile, "source-profile", "", "profile holding the source credentials (env AWS_PROFILE_ASSUME_ROLE)")
+	fs.StringVar(&t.region, "region", "", "AWS region for the exported credentials and STS (default: AWS_REGION, AWS_DEFAULT_REGION, profile, us-east-1)")
+	fs.StringVar(&t.stsRegion, "sts-endpoint-region", "", "send STS calls to this region's endpoint")
+	fs.IntVarP(&t.duration, "session-duration", "T", 0, "role session duration in seconds, 900-43200 (env AWS_ROLE_SESSION_TIMEOUT; default 3600)")
+	fs.StringVarP(&t.externalID, "external-id", "I", "", "external ID the role's trust policy requires")
+	fs.StringVar(&t.sessionName, "role-session-name", "", "role session name (default: your IAM user or session name)")
+	fs.StringVar(&t.policy, "policy", "", "inline session policy: JSON or @file")
+	fs.StringSliceVar(&t.policyARNs, "policy-arns", nil, "managed session policy ARNs (comma-separated or repeated, at most 10)")
+	fs.StringArrayVar(&t.tags, "tags", nil, "session tag Key=Value (repeatable, at most 50)")
+	fs.StringSliceVar(&t.transitive, "transitive-tag-keys", nil, "tag keys that pass on to chained sessions")
+	fs.StringVar(&t.sourceIdentity, "source-identity", "", "source identity to set on the session")
+	fs.StringVar(&t.serial, "serial-number", "", "MFA device ARN or serial")
+	fs.StringVar(&t.token, "token-code", "", "MFA code (6 digits)")
+	fs.BoolVar(&t.mfa, "mfa", false, "ask for the MFA device ARN and code (Prowler's --mfa)")
+	fs.IntVar(&t.mfaSessionDuration, "mfa-session-duration", 0, "MFA session (GetSessionToken) duration in seconds, 900-129600 (default 43200)")
+	fs.BoolVar(&t.mfaOnAssume, "mfa-on-assume", false, "send the MFA code with AssumeRole itself, allowing sessions over 1 hour (one prompt per role)")
+	fs.BoolVar(&t.strictDuration, "strict-duration", false, "fail instead of shortening a session to the 1-hour role chaining cap")
+	fs.BoolVar(&t.noCache, "no-cache", false, "neither read nor write the credential cache")
+	fs.BoolVar(&t.refresh, "refresh", false, "ignore cached role credentials and fetch new ones")
+	fs.StringVar(&t.cacheBackend, "cache-backend", "", "cache backend: "+strings.Join(cache.Backends(), ", ")+" (env ASSUME_ROLE_CACHE_BACKEND)")
+	fs.DurationVar(&t.cacheMargin, "cache-margin", 0, "reuse cached credentials only while more than this remains (env ASSUME_ROLE_CACHE_MARGIN; default 5m)")
+	fs.BoolVar(&t.noInput, "no-input", false, "never prompt (env ASSUME_ROLE_NO_INPUT)")
+}
+
+// target is a parsed command line: the engine request plus what the exports need.
+type target struct {
+	req         engine.Request
+	accountName string // alias or ID for AWS_ACCOUNT_NAME
+	roleName    string // for AWS_ACCOUNT_ROLE
+}
+
+// positional holds coinbase's positional arguments.
+type positional struct{ account, role, token, region string }
+
+func parsePositional(args []string) (positional, error) {
+	var p positional
+	if len(args) > 0 {
+		p.account = args[0]
+	}
+	if len(args) > 1 {
+		p.role = args[1]
+	}
+	for _, a := range args[min(2, len(args)):] {
+		switch {
+		case p.token == "" && p.region == "" && isDigits(a):
+			p.token = a
+		case p.region == "" && stslimits.Region("REGION", a) == nil:
+			p.region = a
+		case isDigits(a):
+			return p, problem.New(problem.Usage, "MFA_TOKEN must come before REGION").WithHint("assume-role ACCOUNT ROLE [MFA_TOKEN] [REGION]")
+		default:
+			return p, problem.New(problem.Usage, "unexpected argument %q: expected an MFA code (6 digits) or a region", a).
+				WithHint("assume-role ACCOUNT ROLE [MFA_TOKEN] [REGION]")
+		}
+	}
+	return p, nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// build turns flags and positional arguments into a target. It validates everything that can be
+// validated locally, so bad input fails before any network call.
+func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
+	pos, err := parsePositional(args)
+	if err != nil {
+		return nil, err
+	}
+	getenv := sio.Getenv
+	req := engine.Request{
+		Profile: t.profile, SourceProfile: t.sourceProfile, STSRegion: t.stsRegion,
+		DurationSeconds: t.duration, ExternalID: t.externalID, SessionName: t.sessionName,
+		PolicyARNs: t.policyARNs, TransitiveTagKeys: t.transitive, SourceIdentity: t.sourceIdentity,
+		SerialNumber: t.serial, TokenCode: t.token, AskMFASerial: t.mfa, MFAOnAssume: t.mfaOnAssume,
+		StrictDuration: t.strictDuration, MFASessionSeconds: t.mfaSessionDuration,
+		NoCache: t.noCache, Refresh: t.refresh, Scheme: getenv("AWS_ASSUME_ROLE_AUTH_SCHEME"),
+	}
+	req.Region = firstNonEmpty(t.region, pos.region)
+	if pos.token != "" {
+		if req.TokenCode != "" && req.TokenCode != pos.token {
+			return nil, problem.New(problem.Usage, "two different MFA codes given (MFA_TOKEN and --token-code)")
+		}
+		req.TokenCode = pos.token
+	}
+	if req.DurationSeconds == 0 {
+		if v := getenv("AWS_ROLE_SESSION_TIMEOUT"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, problem.New(problem.Usage, "AWS_ROLE_SESSION_TIMEOUT=%q is not a number of seconds", v)
+			}
+			req.DurationSeconds = n
+		}
+	}
+	if t.policy != "" {
+		if req.Policy, err = engine.ReadPolicyArg(t.policy); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range t.tags {
+		tag, err := stslimits.ParseTag("--tags", s)
+		if err != nil {
+			return nil, problem.Wrap(problem.Usage, err, "%s", err.Error())
+		}
+		req.Tags = append(req.Tags, tag)
+	}
+	tg := &target{req: req}
+	switch {
+	case t.role != "" && pos.account != "":
+		return nil, problem.New(problem.Usage, "give either ACCOUNT ROLE or -R/--role, not both")
+	case t.role != "":
+		tg.req.RoleARN = t.role
+	case pos.account != "" || t.profile == "":
+		if err := tg.resolveAccountRole(sio, t, pos); err != nil {
+			return nil, err
+		}
+	}
+	if err := tg.req.Validate(); err != nil {
+		return nil, err
+	}
+	if tg.req.RoleARN != "" && tg.roleName == "" {
+		_, acct, _, _ := stslimits.RoleARN("--role", tg.req.RoleARN)
+		tg.roleName = tg.req.RoleARN[strings.Index(tg.req.RoleARN, ":role/")+len(":role/"):]
+		if tg.accountName == "" {
+			tg.accountName = acct
+			if a, err := accounts.Load(accountsPath(getenv)); err == nil {
+				if n := a.NameFor(acct); n != "" {
+					tg.accountName = n
+				}
+			}
+		}
+	}
+	return tg, nil
+}
+
+// resolveAccountRole turns ACCOUNT (alias or ID) and ROLE into a role ARN, prompting for missing
+// values on a terminal with coinbase's defaults.
+func (tg *target) resolveAccountRole(sio *IO, t *targetFlags, pos positional) error {
+	account, role := pos.account, pos.role
+	prompter := sio.Prompter
+	canPrompt := prompter != nil && !t.noInput && prompter.CanPrompt()
+	if account == "" || role == "" {
+		if !canPrompt {
+			return problem.New(problem.Usage, "no role to assume").
+				WithHint("give ACCOUNT ROLE (alias or 12-digit ID, and role name), -R/--role ARN or -p/--profile NAME")
+		}
+		var err error
+		if account == "" {
+			if account, err = prompter.Ask("Assume Into Account [default]: ", "default"); err != nil {
+				return problem.Wrap(problem.Interrupted, err, "no account given")
+			}
+		}
+		if role == "" {
+			if role, err = prompter.Ask("Assume Into Role [read]: ", "read"); err != nil {
+				return problem.Wrap(problem.Interrupted, err, "no role given")
+			}
+		}
+	}
+	al, err := accounts.Load(accountsPath(sio.Getenv))
+	if err != nil {
+		return problem.Wrap(problem.Config, err, "%s", err.Error()).WithHint("fix the JSON in %s (alias: \"123456789012\")", accountsPath(sio.Getenv))
+	}
+	id, name, err := al.Resolve(account)
+	if err != nil {
+		return problem.Wrap(problem.Usage, err, "%s", err.Error()).
+			WithHint("use a 12-digit account ID or an alias defined in %s", accountsPath(sio.Getenv))
+	}
+	if err := stslimits.RoleName("ROLE", role); err != nil {
+		return problem.Wrap(problem.Usage, err, "%s", err.Error())
+	}
+	region := firstNonEmpty(tg.req.Region, sio.Getenv("AWS_REGION"), sio.Getenv("AWS_DEFAULT_REGION"))
+	role = strings.TrimPrefix(role, "/")
+	tg.req.RoleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", stslimits.PartitionForRegion(region), id, role)
+	tg.accountName, tg.roleName = name, role
+	tg.req.AccountName = name
+	return nil
+}
+
+func accountsPath(getenv func(string) string) string {
+	if p := getenv("ACCOUNTS_FILE"); p != "" {
+		return p
+	}
+	return filepath.Join(homeDir(getenv), ".aws", "accounts")
+}
+
+func homeDir(getenv func(string) string) string {
+	if h := getenv("HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// engine builds an Engine for this command line: cache, prompts, debug trace.
+func (t *targetFlags) engine(sio *IO) (*engine.Engine, error) {
+	getenv := sio.Getenv
+	o := engine.Options{Getenv: getenv, Now: sio.Now, HTTPClient: sio.HTTPClient, Warn: sio.Err}
+	if !t.noInput && getenv("ASSUME_ROLE_NO_INPUT") == "" {
+		o.Prompter = sio.Prompter
+	}
+	if t.debug {
+		o.Debug = sio.Err
+	}
+	if !t.noCache {
+		c, err := t.openCache(sio)
+		if err != nil {
+			return nil, err
+		}
+		o.Cache = c
+	}
+	return engine.New(o), nil
+}
+
+func (t *targetFlags) openCache(sio *IO) (*cache.Cache, error) {
+	getenv := sio.Getenv
+	backend := firstNonEmpty(t.cacheBackend, getenv("ASSUME_ROLE_CACHE_BACKEND"))
+	margin := t.cacheMargin
+	if margin == 0 {
+		if v := getenv("ASSUME_ROLE_CACHE_MARGIN"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return nil, problem.New(problem.Usage, "ASSUME_ROLE_CACHE_MARGIN=%q is not a duration like 5m", v)
+			}
+			margin = d
+		}
+	}
+	o := cache.Options{Backend: backend, Dir: getenv("ASSUME_ROLE_CACHE_DIR"), Margin: margin, Now: sio.Now}
+	if pass := getenv("ASSUME_ROLE_CACHE_PASSPHRASE"); pass != "" {
+		o.Passphrase = func() (string, error) { return pass, nil }
+	} else if sio.Prompter != nil {
+		o.Passphrase = func() (string, error) { return sio.Prompter.Secret("Cache passphrase: ") }
+	}
+	if t.debug {
+		o.Debugf = func(f string, a ...any) { fmt.Fprintf(sio.Err, "assume-role: debug: cache: "+f+"\n", a...) }
+	}
+	c, err := cache.Open(o)
+	if err != nil {
+		return nil, problem.Wrap(problem.Config, err, "cannot open the credential cache: %s", err.Error()).
+			WithHint("choose a backend with --cache-backend or ASSUME_ROLE_CACHE_BACKEND, or run with --no-cache")
+	}
+	return c, nil
+}

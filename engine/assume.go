@@ -44,6 +44,12 @@ func (e *Engine) Assume(ctx context.Context, req Request) (*Result, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	switch {
+	case req.SAML != nil:
+		return e.assumeSAML(ctx, req)
+	case req.WebIdentityTokenFile != "":
+		return e.assumeWebIdentity(ctx, req)
+	}
 	p, err := e.plan(ctx, req)
 	if err != nil {
 		return nil, err

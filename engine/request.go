@@ -32,13 +32,17 @@ type Request struct {
 	AskMFASerial bool   // Prowler's --mfa: ask for the device ARN and the code
 	// Scheme is "bastion" (long-term keys upgraded to an MFA session when MFA is configured or
 	// required) or "" (same, but MFA only when configured, asked for, or needed by the role).
-	Scheme             string
-	MFASessionSeconds  int  // GetSessionToken duration; 0 = 43200
-	MFAOnAssume        bool // send the MFA code with AssumeRole itself (allows sessions over 1 hour)
-	StrictDuration     bool // fail instead of clamping to the one-hour role chaining cap
-	NoCache, Refresh   bool
-	AccountName        string // alias to report in results, if the caller resolved one
-	NoRoleSessionClamp bool
+	Scheme            string
+	MFASessionSeconds int  // GetSessionToken duration; 0 = 43200
+	MFAOnAssume       bool // send the MFA code with AssumeRole itself (allows sessions over 1 hour)
+	StrictDuration    bool // fail instead of clamping to the one-hour role chaining cap
+	NoCache, Refresh  bool
+	AccountName       string // alias to report in results, if the caller resolved one
+
+	// Federation: with any of these set, the role is assumed with AssumeRoleWithSAML or
+	// AssumeRoleWithWebIdentity instead of AssumeRole (see saml.go and webidentity.go).
+	SAML                 *SAMLSource // a SAML assertion, given or fetched from an IdP
+	WebIdentityTokenFile string      // an OIDC token file for AssumeRoleWithWebIdentity
 }
 
 // Validate checks every value against STS's limits, before any network call.

@@ -30,6 +30,7 @@ type targetFlags struct {
 	cacheBackend                                    string
 	cacheMargin                                     time.Duration
 	noInput, debug                                  bool
+	fed                                             federationFlags
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -57,6 +58,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.cacheBackend, "cache-backend", "", "cache backend: "+strings.Join(cache.Backends(), ", ")+" (env ASSUME_ROLE_CACHE_BACKEND)")
 	fs.DurationVar(&t.cacheMargin, "cache-margin", 0, "reuse cached credentials only while more than this remains (env ASSUME_ROLE_CACHE_MARGIN; default 5m)")
 	fs.BoolVar(&t.noInput, "no-input", false, "never prompt (env ASSUME_ROLE_NO_INPUT)")
+	t.fed.register(fs)
 }
 
 // target is a parsed command line: the engine request plus what the exports need.
@@ -150,11 +152,17 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		req.Tags = append(req.Tags, tag)
 	}
 	tg := &target{req: req}
+	federated, err := t.fed.apply(sio, tg, pos)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case t.role != "" && pos.account != "":
 		return nil, problem.New(problem.Usage, "give either ACCOUNT ROLE or -R/--role, not both")
 	case t.role != "":
 		tg.req.RoleARN = t.role
+	case federated && pos.account == "":
+		// The role comes from the assertion (or AWS_ROLE_ARN for web identity).
 	case pos.account != "" || t.profile == "":
 		if err := tg.resolveAccountRole(sio, t, pos); err != nil {
 			return nil, err

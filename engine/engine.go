@@ -20,6 +20,7 @@ import (
 
 	"github.com/assume-role/assume-role/cache"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
 // Prompter asks the user for input. Implementations read from the terminal (not stdin, which may be
@@ -39,7 +40,7 @@ type Prompter interface {
 type Options struct {
 	Getenv     func(string) string // default os.Getenv
 	Now        func() time.Time    // default time.Now
-	HTTPClient *http.Client        // default: timeouts suitable for a CLI
+	HTTPClient aws.HTTPClient      // default: DefaultHTTPClient()
 	Prompter   Prompter            // default: no prompts (non-interactive)
 	Cache      *cache.Cache        // default: no caching
 	Warn       io.Writer           // one-line warnings; default discard
@@ -52,7 +53,7 @@ type Options struct {
 type Engine struct {
 	getenv  func(string) string
 	now     func() time.Time
-	http    *http.Client
+	http    aws.HTTPClient
 	prompt  Prompter
 	cache   *cache.Cache
 	warn    io.Writer
@@ -85,14 +86,17 @@ func New(o Options) *Engine {
 	return e
 }
 
-// DefaultHTTPClient returns the client used for AWS calls: proxies from the environment, short
-// connect and header timeouts so an unreachable endpoint fails in seconds, not minutes.
-func DefaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	t.TLSHandshakeTimeout = 5 * time.Second
-	t.ResponseHeaderTimeout = 20 * time.Second
-	return &http.Client{Transport: t, Timeout: 60 * time.Second}
+// DefaultHTTPClient returns the client used for AWS calls: the SDK's buildable client (so
+// AWS_CA_BUNDLE and ca_bundle keep working), proxies from the environment, and short connect and
+// header timeouts so an unreachable endpoint fails in seconds, not minutes.
+func DefaultHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithTimeout(60 * time.Second).
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = 5 * time.Second }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.TLSHandshakeTimeout = 5 * time.Second
+			t.ResponseHeaderTimeout = 20 * time.Second
+		})
 }
 
 // Result is what an assume produces.

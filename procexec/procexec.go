@@ -102,7 +102,7 @@ func run(ctx context.Context, o Options, n notifier) (int, error) {
 	// Subscribe before starting so that a signal arriving in between is
 	// queued and forwarded rather than killing this process.
 	sigs := make(chan os.Signal, 16)
-	_ = n
+	n.Notify(sigs, ForwardedSignals...)
 	defer n.Stop(sigs)
 
 	if err := cmd.Start(); err != nil {

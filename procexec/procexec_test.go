@@ -22,13 +22,18 @@ import (
 
 const helperEnv = "PROCEXEC_TEST_HELPER"
 
+// idleLoop keeps a shell child busy, waiting for a trapped signal, for at most
+// about 20 seconds, so that a signal that never arrives fails a test instead
+// of leaving a process (and a pipe held open) behind.
+const idleLoop = `i=0; while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; exit 1`
+
 // TestMain doubles as a helper program: with PROCEXEC_TEST_HELPER=sigterm the
 // test binary calls Run on a shell that exits 7 on SIGTERM and exits with what
 // Run returned, so a test can signal a real parent process.
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "sigterm" {
 		code, err := Run(context.Background(), Options{
-			Args:   []string{"sh", "-c", `trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done`},
+			Args:   []string{"sh", "-c", `trap "exit 7" TERM; echo ready; `+idleLoop`},
 			Env:    []string{"PATH=" + os.Getenv("PATH")},
 			Stdout: os.Stdout,
 			Stderr: os.Stderr,
@@ -244,7 +249,7 @@ func TestForwardsSignals(t *testing.T) {
 				case <-ctx.Done():
 				}
 			}()
-			script := fmt.Sprintf(`trap "exit 5" %s; echo ready; while :; do sleep 0.05; done`, tt.name)
+			script := fmt.Sprintf(`trap "exit 5" %s; echo ready; `+idleLoop`, tt.name)
 			code, err := run(ctx, Options{Args: []string{"sh", "-c", script}, Env: pathEnv(), Stdout: out}, n)
 			if err != nil || code != 5 {
 				t.Fatalf("code %d, err %v; want the child's trap to exit 5", code, err)
@@ -272,7 +277,7 @@ func TestContextCancelTerminatesChild(t *testing.T) {
 		cancel()
 	}()
 	code, err := run(ctx, Options{
-		Args:   []string{"sh", "-c", `trap "exit 9" TERM; echo ready; while :; do sleep 0.05; done`},
+		Args:   []string{"sh", "-c", `trap "exit 9" TERM; echo ready; `+idleLoop`},
 		Env:    pathEnv(),
 		Stdout: out,
 	}, &fakeNotifier{})

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/internal/tty"
 	"github.com/assume-role/assume-role/problem"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -29,7 +29,7 @@ type IO struct {
 	Now         func() time.Time
 	StdoutIsTTY bool
 	Prompter    engine.Prompter
-	HTTPClient  *http.Client
+	HTTPClient  aws.HTTPClient // nil: the engine default
 	// Executable is the path of the running binary (for shell-init and credential_process lines).
 	Executable string
 }
@@ -136,7 +136,7 @@ Source credentials come from the AWS SDK's default chain, or --source-profile / 
 	opts.out.register(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.unset, "unset", false, "print statements that clear the variables a previous switch set")
 	cmd.PersistentFlags().BoolVar(&opts.target.debug, "debug", false, "trace AWS calls on stderr (secrets redacted)")
-	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio))
+	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio), newWhoamiCmd(sio))
 	cmd.CompletionOptions.HiddenDefaultCmd = false
 	return cmd
 }

@@ -12,6 +12,9 @@ type SAMLSource struct {
 	Password      string // secret
 	AllowInsecure bool   // --allow-insecure-idp
 
+	// AccountNames maps account IDs to aliases (from ~/.aws/accounts) for the role picker.
+	AccountNames map[string]string
+
 	// Credentials returns the user name and password when they are not set (from SAML_FILE /
 	// ~/.saml/credentials or a prompt). Called only when the IdP must be asked.
 	Credentials func() (user, password string, err error)

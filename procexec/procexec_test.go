@@ -33,7 +33,7 @@ const idleLoop = `i=0; while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; ex
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "sigterm" {
 		code, err := Run(context.Background(), Options{
-			Args:   []string{"sh", "-c", `trap "exit 7" TERM; echo ready; `+idleLoop`},
+			Args:   []string{"sh", "-c", `trap "exit 7" TERM; echo ready; ` + idleLoop},
 			Env:    []string{"PATH=" + os.Getenv("PATH")},
 			Stdout: os.Stdout,
 			Stderr: os.Stderr,
@@ -249,7 +249,7 @@ func TestForwardsSignals(t *testing.T) {
 				case <-ctx.Done():
 				}
 			}()
-			script := fmt.Sprintf(`trap "exit 5" %s; echo ready; `+idleLoop`, tt.name)
+			script := fmt.Sprintf(`trap "exit 5" %s; echo ready; `, tt.name) + idleLoop
 			code, err := run(ctx, Options{Args: []string{"sh", "-c", script}, Env: pathEnv(), Stdout: out}, n)
 			if err != nil || code != 5 {
 				t.Fatalf("code %d, err %v; want the child's trap to exit 5", code, err)
@@ -277,7 +277,7 @@ func TestContextCancelTerminatesChild(t *testing.T) {
 		cancel()
 	}()
 	code, err := run(ctx, Options{
-		Args:   []string{"sh", "-c", `trap "exit 9" TERM; echo ready; `+idleLoop`},
+		Args:   []string{"sh", "-c", `trap "exit 9" TERM; echo ready; ` + idleLoop},
 		Env:    pathEnv(),
 		Stdout: out,
 	}, &fakeNotifier{})

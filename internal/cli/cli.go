@@ -136,8 +136,11 @@ Source credentials come from the AWS SDK's default chain, or --source-profile / 
 	opts.out.register(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.unset, "unset", false, "print statements that clear the variables a previous switch set")
 	cmd.PersistentFlags().BoolVar(&opts.target.debug, "debug", false, "trace AWS calls on stderr (secrets redacted)")
-	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio), newWhoamiCmd(sio))
-	cmd.CompletionOptions.HiddenDefaultCmd = false
+	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio), newWhoamiCmd(sio),
+		newCredentialProcessCmd(sio), newPromptCmd(sio))
+	cmd.AddCommand(newShellInitCmd(sio, cmd))
+	cmd.ValidArgsFunction = completeTargets(sio)
+	registerCompletions(cmd, sio)
 	return cmd
 }
 

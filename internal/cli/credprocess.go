@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// newCredentialProcessCmd serves `credential_process = assume-role credential-process …` in
+// ~/.aws/config: Version 1 JSON on stdout, from the cache so frequent SDK calls cost nothing, and
+// MFA prompts on /dev/tty (botocore captures stderr and runs the command without a shell).
+func newCredentialProcessCmd(sio *IO) *cobra.Command {
+	var t targetFlags
+	cmd := &cobra.Command{
+		Use:   "credential-process [ACCOUNT] [ROLE] [MFA_TOKEN] [REGION]",
+		Short: "Print credentials for the SDKs' credential_process setting (Version 1 JSON)",
+		Long: `Use in ~/.aws/config:
+
+  [profile prod-read]
+  credential_process = assume-role credential-process prod read
+
+The credentials come from the cache while they are fresh; an MFA prompt, when needed, appears on the
+terminal (/dev/tty).`,
+		Args: cobra.MaximumNArgs(4),
+		RunE: func(c *cobra.Command, args []string) error {
+			t.debug, _ = c.Flags().GetBool("debug")
+			tg, err := t.build(sio, args)
+			if err != nil {
+				return err
+			}
+			eng, err := t.engine(sio)
+			if err != nil {
+				return err
+			}
+			res, err := eng.Assume(c.Context(), tg.req)
+			if err != nil {
+				return err
+			}
+			return renderCredentials(sio.Out, formatCredentialProcess, res, tg.accountName, tg.roleName)
+		},
+	}
+	t.register(cmd.Flags())
+	cmd.ValidArgsFunction = completeTargets(sio)
+	registerCompletions(cmd, sio)
+	return cmd
+}

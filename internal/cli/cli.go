@@ -60,6 +60,10 @@ func Main(ctx context.Context, args []string, sio *IO) int {
 	if err == nil {
 		return 0
 	}
+	var child *exitError
+	if errors.As(err, &child) {
+		return child.code // exec: the command's own exit code, nothing to print
+	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		err = problem.Wrap(problem.Interrupted, err, "interrupted")
 	}
@@ -137,7 +141,7 @@ Source credentials come from the AWS SDK's default chain, or --source-profile / 
 	cmd.Flags().BoolVar(&opts.unset, "unset", false, "print statements that clear the variables a previous switch set")
 	cmd.PersistentFlags().BoolVar(&opts.target.debug, "debug", false, "trace AWS calls on stderr (secrets redacted)")
 	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio), newWhoamiCmd(sio),
-		newCredentialProcessCmd(sio), newPromptCmd(sio))
+		newCredentialProcessCmd(sio), newPromptCmd(sio), newExecCmd(sio), newServeCmd(sio), newConsoleCmd(sio))
 	cmd.AddCommand(newShellInitCmd(sio, cmd))
 	cmd.ValidArgsFunction = completeTargets(sio)
 	registerCompletions(cmd, sio)

@@ -60,6 +60,9 @@ type Scenario struct {
 	// CredentialLifetimeSeconds, when > 0, overrides the real lifetime of every
 	// issued credential (both the returned Expiration and enforcement).
 	CredentialLifetimeSeconds int `json:"credential_lifetime_seconds,omitempty"`
+	// RoleCredentialLifetimeSeconds, when > 0, does the same for assumed-role credentials only,
+	// so MFA sessions keep their real lifetime while role credentials expire quickly (refresh tests).
+	RoleCredentialLifetimeSeconds int `json:"role_credential_lifetime_seconds,omitempty"`
 	// ThrottleFirstN makes the first N API requests fail with Throttling.
 	ThrottleFirstN int `json:"throttle_first_n,omitempty"`
 }
@@ -291,7 +294,7 @@ func (s *Scenario) Validate() error {
 			bad("oidc provider %s: issuer, audiences and hs256_secret are required", p.ARN)
 		}
 	}
-	if s.CredentialLifetimeSeconds < 0 || s.ThrottleFirstN < 0 {
+	if s.CredentialLifetimeSeconds < 0 || s.RoleCredentialLifetimeSeconds < 0 || s.ThrottleFirstN < 0 {
 		bad("credential_lifetime_seconds and throttle_first_n must not be negative")
 	}
 	return errors.Join(errs...)

@@ -392,6 +392,9 @@ func (s *Server) issue(sess *session, durationSeconds int) *session {
 	if s.sc.CredentialLifetimeSeconds > 0 {
 		life = s.sc.CredentialLifetimeSeconds
 	}
+	if s.sc.RoleCredentialLifetimeSeconds > 0 && sess.role != nil {
+		life = s.sc.RoleCredentialLifetimeSeconds
+	}
 	sess.akid = "ASIA" + randString(alnumUpper, 16)
 	sess.secret = randString(secretAlph, 40)
 	sess.token = "IQoJb3JpZ2luX2VjEMU" + randString(secretAlph, 340)

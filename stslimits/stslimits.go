@@ -10,11 +10,12 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
 var (
-	roleARNPattern    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::([0-9]{12}):role/((?:[\x21-\x7e]+/)*)([\w+=,.@-]{1,64})$`)
+	roleARNPattern    = lazy(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::([0-9]{12}):role/((?:[\x21-\x7e]+/)*)([\w+=,.@-]{1,64})$`)
 	samlProvPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider/[\w+=,.@-]{1,128}$`)
 	sessionNameChars  = regexp.MustCompile(`^[\w+=,.@-]*$`)
 	externalIDChars   = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
@@ -27,6 +28,12 @@ var (
 	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	webIdentityPolicy = 2048
 )
+
+// lazy compiles a pattern on first use: most runs (a cached switch) validate little, and
+// compiling every pattern at start-up would cost a measurable part of a process start.
+func lazy(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
 
 // Error is a validation failure for one parameter.
 type Error struct {
@@ -57,7 +64,7 @@ func RoleARN(flag, arn string) (partition, account, name string, err error) {
 	if n := len(arn); n < 20 || n > 2048 {
 		return "", "", "", fail(flag, arn, "a role ARN is 20 to 2048 characters, like arn:aws:iam::123456789012:role/NAME")
 	}
-	m := roleARNPattern.FindStringSubmatch(arn)
+	m := roleARNPattern().FindStringSubmatch(arn)
 	if m == nil {
 		return "", "", "", fail(flag, arn, "expected a role ARN like arn:aws:iam::123456789012:role/NAME")
 	}

@@ -53,9 +53,11 @@ type Entry struct {
 	Kind string `json:"Kind"`
 	// Label describes the entry for `assume-role cache list`, e.g.
 	// "arn:aws:iam::222222222222:role/read via alice".
-	Label          string `json:"Label,omitempty"`
-	AccountID      string `json:"AccountId,omitempty"`
-	Arn            string `json:"Arn,omitempty"`
+	Label     string `json:"Label,omitempty"`
+	AccountID string `json:"AccountId,omitempty"`
+	Arn       string `json:"Arn,omitempty"`
+	// AssumedRoleID is AROA…:session for role credentials.
+	AssumedRoleID  string `json:"AssumedRoleId,omitempty"`
 	SourceIdentity string `json:"SourceIdentity,omitempty"`
 	// MFA tells whether the credentials were obtained with MFA.
 	MFA bool `json:"MFA,omitempty"`

@@ -236,7 +236,7 @@ func (p *plan) result(ent *cache.Entry, cached bool) *Result {
 		Credentials: aws.Credentials{AccessKeyID: ent.AccessKeyID, SecretAccessKey: ent.SecretAccessKey,
 			SessionToken: ent.SessionToken, Expires: ent.Expiration, CanExpire: !ent.Expiration.IsZero(),
 			Source: "assume-role", AccountID: ent.AccountID},
-		RoleARN: p.roleARN, AssumedRoleARN: ent.Arn, AccountID: p.account, RoleName: p.roleName,
+		RoleARN: p.roleARN, AssumedRoleARN: ent.Arn, AssumedRoleID: ent.AssumedRoleID, AccountID: p.account, RoleName: p.roleName,
 		Region: p.region, Cached: cached, MFA: ent.MFA,
 	}
 	if r.AccountID == "" {
@@ -424,6 +424,7 @@ func (e *Engine) assumeWith(ctx context.Context, p *plan, b *base) (*cache.Entry
 	}
 	if out.AssumedRoleUser != nil {
 		ent.Arn = aws.ToString(out.AssumedRoleUser.Arn)
+		ent.AssumedRoleID = aws.ToString(out.AssumedRoleUser.AssumedRoleId)
 	}
 	return ent, nil
 }

@@ -69,6 +69,9 @@ func (e *Engine) explain(err error, c callInfo) *problem.Problem {
 			return problem.Wrap(problem.MFA, err, "%s: MFA sessions need long-term IAM user keys, but the source holds temporary credentials", c.op).
 				WithHint("use a profile with IAM user keys as the source (--source-profile)")
 		}
+		if p := federatedProblem(err, c, code, msg); p != nil {
+			return p
+		}
 		if c.op != "AssumeRole" {
 			return problem.Wrap(problem.AccessDenied, err, "%s was denied: %s", c.op, msg)
 		}
@@ -92,6 +95,9 @@ func (e *Engine) explain(err error, c callInfo) *problem.Problem {
 		return problem.Wrap(problem.NoCredentials, err, "%s: the secret access key does not match the access key ID", c.op).
 			WithHint("re-enter the source keys (aws configure) or check AWS_SECRET_ACCESS_KEY")
 	case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
+		if p := federatedProblem(err, c, code, msg); p != nil {
+			return p
+		}
 		return problem.Wrap(problem.NoCredentials, err, "%s: the source credentials have expired", c.op).
 			WithHint("get fresh source credentials (aws sso login, a new MFA session with --refresh, or unset stale AWS_* variables)")
 	case "ValidationError":
@@ -117,9 +123,51 @@ func (e *Engine) explain(err error, c callInfo) *problem.Problem {
 		return problem.Wrap(problem.Network, err, "%s: STS is throttling requests, still after retries", c.op).
 			WithHint("wait a little and run again; many parallel switches share one cached result when caching is on")
 	case "IDPRejectedClaim", "InvalidIdentityToken", "IDPCommunicationError", "InvalidAuthorizationMessageException":
+		if p := federatedProblem(err, c, code, msg); p != nil {
+			return p
+		}
 		return problem.Wrap(problem.AccessDenied, err, "%s: the identity provider's token was refused: %s", c.op, msg)
 	}
 	return problem.Wrap(problem.Internal, err, "%s failed: %s: %s", c.op, code, msg)
+}
+
+// federatedProblem explains the errors of AssumeRoleWithSAML and AssumeRoleWithWebIdentity, or
+// returns nil for other operations. The assertion and the token are never echoed.
+func federatedProblem(err error, c callInfo, code, msg string) *problem.Problem {
+	var what, trust string
+	switch c.op {
+	case "AssumeRoleWithSAML":
+		what = "the SAML assertion"
+		trust = "the role's trust policy must allow sts:AssumeRoleWithSAML for the SAML provider (Federated) with SAML:aud https://signin.aws.amazon.com/saml, and the assertion must grant the role through that provider"
+	case "AssumeRoleWithWebIdentity":
+		what = "the web identity token"
+		trust = "the role's trust policy must allow sts:AssumeRoleWithWebIdentity for the OIDC provider (Federated) and match the token's aud and sub claims"
+	default:
+		return nil
+	}
+	switch code {
+	case "AccessDenied":
+		who := c.caller
+		if who == "" {
+			who = what
+		}
+		return problem.Wrap(problem.AccessDenied, err, "%s: %s may not assume %s", c.op, who, c.role).WithHint("%s", trust)
+	case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
+		hint := "sign in again to get a fresh assertion"
+		if c.op == "AssumeRoleWithWebIdentity" {
+			hint = "get a fresh token from your identity provider (the platform usually rewrites the token file)"
+		}
+		return problem.Wrap(problem.NoCredentials, err, "%s: %s has expired", c.op, what).WithHint("%s", hint)
+	case "IDPCommunicationError":
+		return problem.Wrap(problem.Network, err, "%s: STS could not reach the identity provider: %s", c.op, msg).
+			WithHint("try again in a moment")
+	default: // IDPRejectedClaim, InvalidIdentityToken, …
+		hint := "check that an IAM SAML provider of the role's account matches the assertion's issuer (SAML_IDP_NAME) and audience"
+		if c.op == "AssumeRoleWithWebIdentity" {
+			hint = "check that an IAM OIDC provider of the role's account matches the token's issuer (iss), audience (aud) and signature"
+		}
+		return problem.Wrap(problem.AccessDenied, err, "%s: %s was refused: %s", c.op, what, msg).WithHint("%s", hint)
+	}
 }
 
 func networkProblem(err error, c callInfo) *problem.Problem {

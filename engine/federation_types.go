@@ -4,6 +4,7 @@ package engine
 // IdP endpoint with coinbase's JSON contract.
 type SAMLSource struct {
 	Assertion []byte // base64 or raw XML, as read from --saml-assertion; secret
+	Role      string // role to pick from the assertion by name, account/name or ARN (when RoleARN is unset)
 
 	IdPURL        string // SAML_IDP_ASSERTION_URL
 	IdPName       string // SAML_IDP_NAME: the provider is arn:aws:iam::ACCOUNT:saml-provider/NAME

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/assume-role/assume-role/saml"
 	"github.com/assume-role/assume-role/stslimits"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 )
@@ -43,7 +45,7 @@ func newFedTarget(roleARN string) (*fedTarget, error) {
 	return t, nil
 }
 
-// resolveRegions fills the region (as for AssumeRole: argument, environment, the ambient profile's
+// resolveFedRegions fills the region (as for AssumeRole: argument, environment, the ambient profile's
 // region, a prompt, us-east-1) and the STS region.
 func (e *Engine) resolveFedRegions(ctx context.Context, req Request, t *fedTarget) error {
 	src := &source{}
@@ -93,7 +95,7 @@ func checkFederated(req Request, what string) error {
 	}
 	for _, u := range unsupported {
 		if u.set {
-			hint := "drop it: the identity provider sets session names, tags, source identity and MFA"
+			hint := "drop it: STS does not take it with federated sign-in (the identity provider supplies MFA, tags and source identity)"
 			if strings.HasPrefix(u.name, "-p") || strings.HasPrefix(u.name, "--source") {
 				hint = "federated sign-in needs no source credentials: drop it"
 			}
@@ -155,7 +157,7 @@ func (t *fedTarget) result(ent *cache.Entry, cached bool) *Result {
 		Credentials: aws.Credentials{AccessKeyID: ent.AccessKeyID, SecretAccessKey: ent.SecretAccessKey,
 			SessionToken: ent.SessionToken, Expires: ent.Expiration, CanExpire: !ent.Expiration.IsZero(),
 			Source: "assume-role", AccountID: t.account},
-		RoleARN: t.roleARN, AssumedRoleARN: ent.Arn, AccountID: t.account, RoleName: t.roleName,
+		RoleARN: t.roleARN, AssumedRoleARN: ent.Arn, AssumedRoleID: ent.AssumedRoleID, AccountID: t.account, RoleName: t.roleName,
 		Region: t.region, Cached: cached,
 	}
 	if i := strings.LastIndex(ent.Arn, "/"); i >= 0 && strings.Contains(ent.Arn, ":assumed-role/") {
@@ -187,6 +189,7 @@ func entryFrom(c *ststypes.Credentials, user *ststypes.AssumedRoleUser, t *fedTa
 	}
 	if user != nil {
 		ent.Arn = aws.ToString(user.Arn)
+		ent.AssumedRoleID = aws.ToString(user.AssumedRoleId)
 	}
 	return ent
 }
@@ -248,7 +251,7 @@ func (e *Engine) assumeSAML(ctx context.Context, req Request) (*Result, error) {
 		if err := e.obtainAssertion(ctx, s); err != nil {
 			return nil, err
 		}
-		if err := e.chooseSAMLRole(s, req.RoleARN); err != nil {
+		if err := e.chooseSAMLRole(s, firstSet(req.RoleARN, req.SAML.Role)); err != nil {
 			return nil, err
 		}
 	}
@@ -310,7 +313,7 @@ func (e *Engine) obtainAssertion(ctx context.Context, s *samlSignIn) error {
 			WithHint("put username = … and password = … in ~/.saml/credentials (or SAML_FILE), or run on a terminal to be asked")
 	}
 	e.debugf("signing in at the IdP %s as %s", redactURL(s.src.IdPURL), user)
-	a, err := saml.FetchAssertion(ctx, e.http, saml.IdPRequest{URL: s.src.IdPURL, Template: s.src.BodyTemplate,
+	a, err := saml.FetchAssertion(ctx, e.idpHTTPClient(), saml.IdPRequest{URL: s.src.IdPURL, Template: s.src.BodyTemplate,
 		Username: user, Password: password, AllowInsecure: s.src.AllowInsecure})
 	if err != nil {
 		return idpProblem(ctx, err)
@@ -364,11 +367,13 @@ func (e *Engine) chooseSAMLRole(s *samlSignIn, want string) error {
 		return problem.New(problem.Usage, "the SAML assertion grants %d roles; choose one of: %s", len(a.Roles), strings.Join(granted, ", ")).
 			WithHint("give ACCOUNT ROLE or -R ARN, or run on a terminal to pick one")
 	}
-	t, err := newFedTarget(role.RoleARN)
-	if err != nil {
-		return problem.Wrap(problem.Config, err, "the SAML assertion grants an invalid role ARN: %s", err.Error())
+	if s.target == nil || s.target.roleARN != role.RoleARN {
+		t, err := newFedTarget(role.RoleARN)
+		if err != nil {
+			return problem.Wrap(problem.Config, err, "the SAML assertion grants an invalid role ARN: %s", err.Error())
+		}
+		s.target = t
 	}
-	s.target = t
 	s.role = role
 	if s.coinbase {
 		return s.checkProvider()
@@ -508,6 +513,23 @@ func idpProblem(ctx context.Context, err error) *problem.Problem {
 	return problem.Wrap(problem.Config, err, "SAML sign-in: %s", msg).
 		WithHint("check SAML_IDP_ASSERTION_URL and SAML_IDP_REQUEST_BODY_TEMPLATE: the IdP must answer {\"saml_response\": \"<base64>\"}")
 }
+
+// idpHTTPClient adapts the engine's HTTP client for the IdP call, whose redirect policy
+// (FetchAssertion's) needs a *http.Client. A custom aws.HTTPClient of another type is used as a
+// transport: its own redirect handling, if any, then applies.
+func (e *Engine) idpHTTPClient() *http.Client {
+	switch c := e.http.(type) {
+	case *http.Client:
+		return c
+	case *awshttp.BuildableClient:
+		return &http.Client{Transport: c.GetTransport(), Timeout: c.GetTimeout()}
+	}
+	return &http.Client{Transport: roundTripper(e.http.Do)}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // redactURL shows a URL without user info, query or fragment.
 func redactURL(raw string) string {

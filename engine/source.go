@@ -14,6 +14,7 @@ import (
 
 	"github.com/assume-role/assume-role/problem"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -182,7 +183,14 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 		config.WithHTTPClient(e.http),
 		config.WithSharedConfigFiles(cf),
 		config.WithSharedCredentialsFiles(crf),
-		config.WithRetryMaxAttempts(5),
+		// Throttling and transient errors are retried with backoff, but an unreachable endpoint
+		// fails within about two seconds instead of minutes.
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 4
+				o.MaxBackoff = time.Second
+			})
+		}),
 		config.WithLogConfigurationWarnings(false),
 		// Fail fast where there is no instance metadata service (a laptop), keep working on EC2.
 		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) {

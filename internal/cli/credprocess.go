@@ -34,6 +34,7 @@ terminal (/dev/tty).`,
 			if err != nil {
 				return err
 			}
+			tg.fillNames(sio, res)
 			return renderCredentials(sio.Out, formatCredentialProcess, res, tg.accountName, tg.roleName)
 		},
 	}

@@ -92,6 +92,7 @@ keeps working, with no new MFA prompt while the cached MFA session lasts.`,
 			if err != nil {
 				return err
 			}
+			tg.fillNames(sio, res)
 			vars := credentialVars(res, tg.accountName, tg.roleName)
 			if server {
 				srv, err := startServer(sio, eng, tg.req, t.margin(sio), false)
@@ -203,6 +204,7 @@ or with a non-loopback Host header are refused. Requests are logged on stderr, w
 			if err != nil {
 				return err
 			}
+			tg.fillNames(sio, res)
 			srv, err := startServer(sio, eng, tg.req, t.margin(sio), true)
 			if err != nil {
 				return err

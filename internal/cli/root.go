@@ -44,6 +44,7 @@ func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string
 	if err != nil {
 		return err
 	}
+	tg.fillNames(sio, res)
 	if sio.StdoutIsTTY && !explicit {
 		// Never dump secrets on a screen by accident.
 		fmt.Fprintf(sio.Err, "assume-role: %s\n", describe(res, tg.accountName, tg.roleName))

@@ -163,6 +163,8 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		tg.req.RoleARN = t.role
 	case federated && pos.account == "":
 		// The role comes from the assertion (or AWS_ROLE_ARN for web identity).
+	case federated && pos.role == "" && tg.req.SAML != nil && len(tg.req.SAML.Assertion) > 0:
+		tg.req.SAML.Role = pos.account // --saml-assertion FILE ROLE: pick the role by name
 	case pos.account != "" || t.profile == "":
 		if err := tg.resolveAccountRole(sio, t, pos); err != nil {
 			return nil, err
@@ -184,6 +186,22 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		}
 	}
 	return tg, nil
+}
+
+// fillNames names the account and role from the result when the command line did not (a role
+// picked from a SAML assertion, AWS_ROLE_ARN): the alias of ~/.aws/accounts, else the ID.
+func (tg *target) fillNames(sio *IO, res *engine.Result) {
+	if tg.roleName == "" {
+		tg.roleName = res.RoleName
+	}
+	if tg.accountName == "" && res.AccountID != "" {
+		tg.accountName = res.AccountID
+		if a, err := accounts.Load(accountsPath(sio.Getenv)); err == nil {
+			if n := a.NameFor(res.AccountID); n != "" {
+				tg.accountName = n
+			}
+		}
+	}
 }
 
 // resolveAccountRole turns ACCOUNT (alias or ID) and ROLE into a role ARN, prompting for missing

@@ -319,3 +319,18 @@ func TestPreviousExportsAreNotTheSource(t *testing.T) {
 }
 
 var _ = os.Getenv
+
+// TestDerivedSessionNameCostsOneCallOnce: the caller's identity (for the default session name) is
+// asked once per access key, not on every switch.
+func TestDerivedSessionNameCostsOneCallOnce(t *testing.T) {
+	w := newWorld(t, nil)
+	w.ok("prod", "read", "-o", "bash")
+	w.ok("staging", "read", "-o", "bash")
+	w.ok("zero", "read", "-o", "bash")
+	if got := strings.Join(w.calls(), " "); got != "GetCallerIdentity AssumeRole AssumeRole AssumeRole" {
+		t.Fatalf("calls: %s", got)
+	}
+	if w.lastCall("AssumeRole").Params["RoleSessionName"] != "alice" {
+		t.Fatal("session name not derived")
+	}
+}

@@ -454,6 +454,10 @@ func (e *Engine) sessionName(ctx context.Context, p *plan, b *base) (string, err
 		return n, nil
 	}
 	arn := b.callerARN
+	memo := "identity:" + p.src.descriptor
+	if arn == "" && e.cache != nil && b.sessKey == nil && !b.temporary {
+		arn, _ = e.cache.Recall(memo) // an access key always belongs to the same user
+	}
 	if arn == "" {
 		client, err := e.stsClient(ctx, p, b.provider)
 		if err != nil {
@@ -465,6 +469,9 @@ func (e *Engine) sessionName(ctx context.Context, p *plan, b *base) (string, err
 		}
 		arn = aws.ToString(out.Arn)
 		b.callerARN = arn
+		if e.cache != nil && !b.temporary && p.src.static != nil {
+			_ = e.cache.Remember(memo, arn)
+		}
 	}
 	return sessionNameFromARN(arn), nil
 }

@@ -1,0 +1,60 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+)
+
+// Remember stores a small, non-secret fact under name, such as the caller ARN an access key
+// belongs to, so that later processes need not ask STS again. Facts live in <Dir>/meta as 0600
+// files whatever the credential backend; backend none remembers nothing. Never pass secrets.
+func (c *Cache) Remember(name, value string) error {
+	s := c.metaStore()
+	if s == nil {
+		return nil
+	}
+	data, err := json.Marshal(metaRecord{Name: name, Value: value})
+	if err != nil {
+		return err
+	}
+	return s.Put(metaID(name), data)
+}
+
+// Recall returns what Remember stored under name.
+func (c *Cache) Recall(name string) (string, bool) {
+	s := c.metaStore()
+	if s == nil {
+		return "", false
+	}
+	data, err := s.Get(metaID(name))
+	if err != nil {
+		return "", false
+	}
+	var r metaRecord
+	if json.Unmarshal(data, &r) != nil || r.Name != name {
+		return "", false // foreign or corrupt: ignore
+	}
+	return r.Value, true
+}
+
+type metaRecord struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+func metaID(name string) string {
+	sum := sha256.Sum256([]byte("meta\x00" + name))
+	return hex.EncodeToString(sum[:])
+}
+
+func (c *Cache) metaStore() *fileStore {
+	if c.lockDir == "" || c.dir == "" { // backend none
+		return nil
+	}
+	s, err := newFileStore(c.dir+"/meta", c.uid)
+	if err != nil {
+		return nil
+	}
+	return s
+}

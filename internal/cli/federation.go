@@ -24,33 +24,21 @@ type federationFlags struct {
 	samlAssertion        string
 	allowInsecureIdP     bool
 	webIdentityTokenFile string
-	fs                   *pflag.FlagSet // to read -R and --no-input, registered by targetFlags
+	role                 *string // -R, owned by targetFlags
+	noInputFlag          *bool   // --no-input, owned by targetFlags
 }
 
 func (f *federationFlags) register(fs *pflag.FlagSet) {
-	f.fs = fs
 	fs.StringVar(&f.samlAssertion, "saml-assertion", "", "sign in with this SAML response (base64 or XML) from any IdP: FILE, or - for stdin")
 	fs.BoolVar(&f.allowInsecureIdP, "allow-insecure-idp", false, "allow a plain http SAML_IDP_ASSERTION_URL on another host (the password travels in clear)")
 	fs.StringVar(&f.webIdentityTokenFile, "web-identity-token-file", "", "sign in with the OIDC token in FILE (AssumeRoleWithWebIdentity; env AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN)")
-}
-
-func (f *federationFlags) flagString(name string) string {
-	if f.fs == nil {
-		return ""
-	}
-	v, _ := f.fs.GetString(name)
-	return v
 }
 
 func (f *federationFlags) noInput(sio *IO) bool {
 	if sio.Getenv("ASSUME_ROLE_NO_INPUT") != "" {
 		return true
 	}
-	if f.fs == nil {
-		return false
-	}
-	v, _ := f.fs.GetBool("no-input")
-	return v
+	return f.noInputFlag != nil && *f.noInputFlag
 }
 
 // apply fills tg.req.SAML or tg.req.WebIdentityTokenFile; federated reports whether one is used.
@@ -70,7 +58,7 @@ func (f *federationFlags) apply(sio *IO, tg *target, pos positional) (federated 
 		return true, f.applyWebIdentity(sio, tg, pos, f.webIdentityTokenFile)
 	}
 	file, role := sio.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE"), sio.Getenv("AWS_ROLE_ARN")
-	if file != "" && role != "" && f.flagString("role") == "" && tg.req.Profile == "" && pos.account == "" {
+	if file != "" && role != "" && (f.role == nil || *f.role == "") && tg.req.Profile == "" && pos.account == "" {
 		return true, f.applyWebIdentity(sio, tg, pos, file)
 	}
 	return false, nil
@@ -82,7 +70,7 @@ func (f *federationFlags) applyWebIdentity(sio *IO, tg *target, pos positional, 
 			WithHint("a profile's web_identity_token_file and role_arn are used with -p alone")
 	}
 	tg.req.WebIdentityTokenFile = file
-	if f.flagString("role") == "" && pos.account == "" {
+	if (f.role == nil || *f.role == "") && pos.account == "" {
 		role := sio.Getenv("AWS_ROLE_ARN")
 		if role == "" {
 			return problem.New(problem.Usage, "web identity sign-in needs a role").

@@ -58,6 +58,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.cacheBackend, "cache-backend", "", "cache backend: "+strings.Join(cache.Backends(), ", ")+" (env ASSUME_ROLE_CACHE_BACKEND)")
 	fs.DurationVar(&t.cacheMargin, "cache-margin", 0, "reuse cached credentials only while more than this remains (env ASSUME_ROLE_CACHE_MARGIN; default 5m)")
 	fs.BoolVar(&t.noInput, "no-input", false, "never prompt (env ASSUME_ROLE_NO_INPUT)")
+	t.fed.role, t.fed.noInputFlag = &t.role, &t.noInput
 	t.fed.register(fs)
 }
 

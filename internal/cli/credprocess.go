@@ -22,19 +22,10 @@ terminal (/dev/tty).`,
 		Args: cobra.MaximumNArgs(4),
 		RunE: func(c *cobra.Command, args []string) error {
 			t.debug, _ = c.Flags().GetBool("debug")
-			tg, err := t.build(sio, args)
+			tg, _, res, err := t.assume(c.Context(), sio, args)
 			if err != nil {
 				return err
 			}
-			eng, err := t.engine(sio)
-			if err != nil {
-				return err
-			}
-			res, err := eng.Assume(c.Context(), tg.req)
-			if err != nil {
-				return err
-			}
-			tg.fillNames(sio, res)
 			return renderCredentials(sio.Out, formatCredentialProcess, res, tg.accountName, tg.roleName)
 		},
 	}

@@ -80,19 +80,10 @@ keeps working, with no new MFA prompt while the cached MFA session lasts.`,
 			if err != nil {
 				return err
 			}
-			tg, err := t.build(sio, targetArgs)
+			tg, eng, res, err := t.assume(c.Context(), sio, targetArgs)
 			if err != nil {
 				return err
 			}
-			eng, err := t.engine(sio)
-			if err != nil {
-				return err
-			}
-			res, err := eng.Assume(c.Context(), tg.req)
-			if err != nil {
-				return err
-			}
-			tg.fillNames(sio, res)
 			vars := credentialVars(res, tg.accountName, tg.roleName)
 			if server {
 				srv, err := startServer(sio, eng, tg.req, t.margin(sio), false)
@@ -192,19 +183,10 @@ or with a non-loopback Host header are refused. Requests are logged on stderr, w
 			if shFormat == formatJSON || shFormat == formatCredentialProcess {
 				return problem.New(problem.Usage, "serve prints shell code: use -o bash, zsh, fish, powershell or env")
 			}
-			tg, err := t.build(sio, args)
+			tg, eng, res, err := t.assume(c.Context(), sio, args) // fail now, not on the first request
 			if err != nil {
 				return err
 			}
-			eng, err := t.engine(sio)
-			if err != nil {
-				return err
-			}
-			res, err := eng.Assume(c.Context(), tg.req) // fail now, not on the first request
-			if err != nil {
-				return err
-			}
-			tg.fillNames(sio, res)
 			srv, err := startServer(sio, eng, tg.req, t.margin(sio), true)
 			if err != nil {
 				return err

@@ -32,19 +32,10 @@ func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string
 		}
 		return shellenv.Render(sio.Out, shellenv.Shell(format), nil, append(append([]string(nil), ourVars...), shadowingVars...))
 	}
-	tg, err := o.target.build(sio, args)
+	tg, _, res, err := o.target.assume(ctx, sio, args)
 	if err != nil {
 		return err
 	}
-	eng, err := o.target.engine(sio)
-	if err != nil {
-		return err
-	}
-	res, err := eng.Assume(ctx, tg.req)
-	if err != nil {
-		return err
-	}
-	tg.fillNames(sio, res)
 	if sio.StdoutIsTTY && !explicit {
 		// Never dump secrets on a screen by accident.
 		fmt.Fprintf(sio.Err, "assume-role: %s\n", describe(res, tg.accountName, tg.roleName))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -270,6 +271,25 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
+}
+
+// assume builds the target and the engine, assumes the role and names the result: the common
+// start of every command that obtains credentials.
+func (t *targetFlags) assume(ctx context.Context, sio *IO, args []string) (*target, *engine.Engine, *engine.Result, error) {
+	tg, err := t.build(sio, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	eng, err := t.engine(sio)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res, err := eng.Assume(ctx, tg.req)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tg.fillNames(sio, res)
+	return tg, eng, res, nil
 }
 
 // engine builds an Engine for this command line: cache, prompts, debug trace.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -248,5 +249,51 @@ func TestCompletion(t *testing.T) {
 		if r := w.ok("completion", sh); len(r.stdout) < 200 {
 			t.Fatalf("completion %s: %s", sh, r.stdout)
 		}
+	}
+}
+
+func TestWriteProfile(t *testing.T) {
+	w := newWorld(t, nil)
+	original := "# my keys\n[default]\naws_access_key_id = " + aliceKey + "\naws_secret_access_key = " + aliceSecret + "\n\n; old role\n[prod]\nregion = eu-west-1\naws_access_key_id = ASIAOLDOLDOLDOLD0000\naws_secret_access_key = old\naws_session_token = old\n\n[other]   \nx = 1"
+	path := w.write(".aws/credentials", original)
+	r := w.ok("prod", "read", "--write-profile", "prod")
+	if r.stdout != "" || !strings.Contains(r.stderr, "wrote profile prod") {
+		t.Fatalf("write-profile: %s", r)
+	}
+	b, _ := os.ReadFile(path)
+	got := string(b)
+	for _, keep := range []string{"# my keys\n[default]\naws_access_key_id = " + aliceKey + "\naws_secret_access_key = " + aliceSecret + "\n\n; old role\n[prod]\n", "\n[other]   \nx = 1"} {
+		if !strings.Contains(got, keep) {
+			t.Fatalf("lost %q:\n%s", keep, got)
+		}
+	}
+	if strings.Contains(got, "ASIAOLDOLD") || !strings.Contains(got, "region = eu-west-1") {
+		t.Fatalf("profile not replaced:\n%s", got)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+	// Real consumers read it: the AWS CLI v2 and boto3.
+	if _, err := exec.LookPath("/usr/bin/aws"); err == nil {
+		cmd := exec.Command("/usr/bin/aws", "--profile", "prod", "sts", "get-caller-identity", "--endpoint-url", w.url, "--query", "Arn", "--output", "text")
+		cmd.Env = w.environ(nil)
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "arn:aws:sts::222222222222:assumed-role/read/alice" {
+			t.Fatalf("aws cli: %v %s", err, out)
+		}
+	} else {
+		requireTool(t, "aws-cli-v2-at-/usr/bin/aws")
+	}
+	cmd := exec.Command("python3", "-c", `import boto3,os; print(boto3.session.Session(profile_name="prod").client("sts", endpoint_url=os.environ["EMU"]).get_caller_identity()["Arn"])`)
+	cmd.Env = w.environ(map[string]string{"EMU": w.url, "AWS_REGION": "us-east-1"})
+	if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "arn:aws:sts::222222222222:assumed-role/read/alice" {
+		t.Fatalf("boto3: %v %s", err, out)
+	}
+	// The source keys are never overwritten, and a bad name fails before any call.
+	before := len(w.calls())
+	w.fail(2, "holds long-term keys", "prod", "read", "--write-profile", "default")
+	w.fail(2, "invalid --write-profile", "prod", "read", "--write-profile", "a]b")
+	if len(w.calls()) != before {
+		t.Fatalf("refused writes called STS: %v", w.calls()[before:])
 	}
 }

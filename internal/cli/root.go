@@ -14,6 +14,7 @@ type rootOptions struct {
 	target targetFlags
 	out    outputFlags
 	unset  bool
+	write  string // --write-profile NAME
 }
 
 // run is the main job: assume the role and print what a shell (or program) needs.
@@ -32,9 +33,22 @@ func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string
 		}
 		return shellenv.Render(sio.Out, shellenv.Shell(format), nil, append(append([]string(nil), ourVars...), shadowingVars...))
 	}
+	if o.write != "" {
+		if err := checkProfileName(sio.Getenv, o.write); err != nil {
+			return err
+		}
+	}
 	tg, _, res, err := o.target.assume(ctx, sio, args)
 	if err != nil {
 		return err
+	}
+	if o.write != "" {
+		if err := writeProfile(sio, o.write, res); err != nil {
+			return err
+		}
+		if o.out.format == "" {
+			return nil // the profile was what was asked for; -o prints the credentials too
+		}
 	}
 	if sio.StdoutIsTTY && !explicit {
 		// Never dump secrets on a screen by accident.

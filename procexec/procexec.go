@@ -118,7 +118,7 @@ func run(ctx context.Context, o Options, n notifier) (int, error) {
 			select {
 			case s := <-sigs:
 				// The child may already be gone; nothing to do then.
-				_ = s
+				_ = cmd.Process.Signal(s)
 			case <-done:
 				return
 			}

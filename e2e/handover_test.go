@@ -297,3 +297,17 @@ func TestWriteProfile(t *testing.T) {
 		t.Fatalf("refused writes called STS: %v", w.calls()[before:])
 	}
 }
+
+// TestExecCtrlCReachesChildOnce: the terminal delivers Ctrl-C to the whole foreground group, so
+// exec must not forward it a second time.
+func TestExecCtrlCReachesChildOnce(t *testing.T) {
+	w := newWorld(t, nil)
+	s := startPTY(t, w, map[string]string{"AWS_REGION": "us-east-1"}, true, "exec", "prod", "read", "--",
+		"sh", "-c", `n=0; trap 'n=$((n+1))' INT; echo READY; i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo "INTS=$n"`)
+	s.expect("READY")
+	s.ptm.Write([]byte{3}) // Ctrl-C
+	_, code := s.wait()
+	if code != 0 || !strings.Contains(s.Screen(), "INTS=1") {
+		t.Fatalf("exit %d, screen:\n%s", code, s.Screen())
+	}
+}

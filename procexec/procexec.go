@@ -117,6 +117,11 @@ func run(ctx context.Context, o Options, n notifier) (int, error) {
 		for {
 			select {
 			case s := <-sigs:
+				// The terminal sends Ctrl-C, Ctrl-\ and window changes to the whole foreground
+				// process group, the child included: forwarding those would deliver them twice.
+				if terminalSignal(s) && inForegroundGroup() {
+					continue
+				}
 				// The child may already be gone; nothing to do then.
 				_ = cmd.Process.Signal(s)
 			case <-done:

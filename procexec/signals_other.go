@@ -61,3 +61,7 @@ func lookPath(file string, env []string) (string, error) {
 	}
 	return "", fmt.Errorf("%w: %s", ErrNotFound, file)
 }
+
+func terminalSignal(os.Signal) bool { return false }
+
+func inForegroundGroup() bool { return false }

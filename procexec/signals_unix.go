@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // ForwardedSignals are the signals Run relays to the child while it runs. The
@@ -71,4 +73,21 @@ func executable(path string) error {
 		return os.ErrPermission
 	}
 	return nil
+}
+
+// terminalSignal reports whether a terminal sends s to its whole foreground process group.
+func terminalSignal(s os.Signal) bool {
+	return s == syscall.SIGINT || s == syscall.SIGQUIT || s == syscall.SIGWINCH
+}
+
+// inForegroundGroup reports whether this process belongs to its controlling terminal's foreground
+// process group (then the child, which shares the group, receives terminal signals directly).
+func inForegroundGroup() bool {
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	pgrp, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
+	return err == nil && pgrp == syscall.Getpgrp()
 }

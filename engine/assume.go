@@ -137,15 +137,12 @@ func (e *Engine) plan(ctx context.Context, req Request) (*plan, error) {
 			WithHint("give ACCOUNT ROLE, -R/--role ARN or -p/--profile NAME")
 	}
 	if p.roleARN != "" {
-		part, acct, name, err := stslimits.RoleARN("role", p.roleARN)
+		_, acct, _, err := stslimits.RoleARN("role", p.roleARN)
 		if err != nil {
 			return nil, problem.Wrap(problem.Config, err, "%s", err.Error())
 		}
-		_ = part
-		p.account, p.roleName = acct, name
-		if i := strings.Index(p.roleARN, ":role/"); i >= 0 {
-			p.roleName = p.roleARN[i+len(":role/"):]
-		}
+		// The role name as users write it, with its path (ops/deploy).
+		p.account, p.roleName = acct, p.roleARN[strings.Index(p.roleARN, ":role/")+len(":role/"):]
 	}
 	src, err := e.resolveSource(ctx, srcProfile)
 	if err != nil {

@@ -158,7 +158,7 @@ func (e *Engine) plan(ctx context.Context, req Request) (*plan, error) {
 	if p.mfaProcess == "" && src.profile != "" && (p.serial != "" || req.Scheme != "") {
 		p.mfaProcess = e.profileKey(src.profile, "mfa_process")
 	}
-	region, err := e.resolveRegion(req.Region, p.region, src)
+	region, err := e.resolveRegion(req.Region, p.region, src, req.NoRegionPrompt)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (e *Engine) plan(ctx context.Context, req Request) (*plan, error) {
 
 // resolveRegion follows coinbase's order: argument, AWS_REGION, AWS_DEFAULT_REGION, the profile's
 // region, a prompt on a terminal, us-east-1.
-func (e *Engine) resolveRegion(arg, targetProfileRegion string, src *source) (string, error) {
+func (e *Engine) resolveRegion(arg, targetProfileRegion string, src *source, noPrompt bool) (string, error) {
 	for _, r := range []string{arg, e.getenv("AWS_REGION"), e.getenv("AWS_DEFAULT_REGION"), targetProfileRegion} {
 		if r != "" {
 			return r, nil
@@ -184,7 +184,7 @@ func (e *Engine) resolveRegion(arg, targetProfileRegion string, src *source) (st
 	if src.shared != nil && src.shared.Region != "" {
 		return src.shared.Region, nil
 	}
-	if e.prompt.CanPrompt() {
+	if !noPrompt && e.prompt.CanPrompt() {
 		r, err := e.prompt.Ask("AWS region [us-east-1]: ", "us-east-1")
 		if err != nil {
 			return "", problem.Wrap(problem.Interrupted, err, "no region given")

@@ -38,6 +38,9 @@ type Request struct {
 	StrictDuration    bool // fail instead of clamping to the one-hour role chaining cap
 	NoCache, Refresh  bool
 	AccountName       string // alias to report in results, if the caller resolved one
+	// NoRegionPrompt: when no region is configured use us-east-1 instead of asking (callers whose
+	// output carries no region, such as credential_process).
+	NoRegionPrompt bool
 
 	// Federation: with any of these set, the role is assumed with AssumeRoleWithSAML or
 	// AssumeRoleWithWebIdentity instead of AssumeRole (see saml.go and webidentity.go).

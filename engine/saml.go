@@ -59,7 +59,7 @@ func (e *Engine) resolveFedRegions(ctx context.Context, req Request, t *fedTarge
 	if sc, ok, err := e.loadProfile(ctx, name); err == nil && ok {
 		src.shared = sc
 	}
-	region, err := e.resolveRegion(req.Region, "", src)
+	region, err := e.resolveRegion(req.Region, "", src, req.NoRegionPrompt)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -50,7 +51,19 @@ func System() *IO {
 var Version = "dev"
 
 // Main runs the command line and returns the exit code.
-func Main(ctx context.Context, args []string, sio *IO) int {
+func Main(ctx context.Context, args []string, sio *IO) (code int) {
+	defer func() {
+		// A panic is a bug; its value may hold request data, so it is not printed unless asked.
+		if r := recover(); r != nil {
+			fmt.Fprintf(sio.Err, "assume-role: error: internal error (%T); please report this bug\n", r)
+			if sio.Getenv("ASSUME_ROLE_TRACEBACK") != "" {
+				fmt.Fprintf(sio.Err, "%v\n%s", r, debug.Stack())
+			} else {
+				fmt.Fprintln(sio.Err, "assume-role: hint: set ASSUME_ROLE_TRACEBACK=1 to print the details (they may include secrets)")
+			}
+			code = 1
+		}
+	}()
 	root := NewRootCmd(sio)
 	root.SetArgs(args)
 	root.SetIn(sio.In)

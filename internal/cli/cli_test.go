@@ -118,3 +118,20 @@ func TestPromptCommand(t *testing.T) {
 		t.Fatalf("prompt: %d %q", code, out.String())
 	}
 }
+
+func TestCommandLineForHint(t *testing.T) {
+	sio, _, _ := testIO(nil)
+	cmd := NewRootCmd(sio)
+	if err := cmd.ParseFlags([]string{"-R", "arn:aws:iam::222222222222:role/r", "-T", "900", "--tags", "a=b", "--tags", "c=d", "--no-cache", "-o", "json"}); err != nil {
+		t.Fatal(err)
+	}
+	got := shellQuoteArgs(commandLine(cmd))
+	for _, want := range []string{"--role arn:aws:iam::222222222222:role/r", "--session-duration 900", "--tags a=b --tags c=d", "--no-cache"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "json") {
+		t.Errorf("%q keeps -o", got)
+	}
+}

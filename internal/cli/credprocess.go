@@ -22,6 +22,7 @@ terminal (/dev/tty).`,
 		Args: cobra.MaximumNArgs(4),
 		RunE: func(c *cobra.Command, args []string) error {
 			t.debug, _ = c.Flags().GetBool("debug")
+			t.noRegionPrompt = true // the JSON carries no region: never ask for one
 			tg, _, res, err := t.assume(c.Context(), sio, args)
 			if err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/shellenv"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 type rootOptions struct {
@@ -54,8 +55,31 @@ func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string
 		// Never dump secrets on a screen by accident.
 		fmt.Fprintf(sio.Err, "assume-role: %s\n", describe(res, tg.accountName, tg.roleName))
 		fmt.Fprintf(sio.Err, "assume-role: hint: to use them in this shell run: eval \"$(assume-role %s)\" (or set up `assume-role shell-init`; -o %s prints them here)\n",
-			shellQuoteArgs(cmd.Flags().Args()), format)
+			shellQuoteArgs(commandLine(cmd)), format)
 		return nil
 	}
 	return renderCredentials(sio.Out, format, res, tg.accountName, tg.roleName)
+}
+
+// commandLine rebuilds the arguments the user gave (flags first, then positional arguments),
+// leaving out -o so that the suggested eval picks the shell's format.
+func commandLine(cmd *cobra.Command) []string {
+	var out []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name == "output" || f.Name == "debug" {
+			return
+		}
+		if f.Value.Type() == "bool" {
+			out = append(out, "--"+f.Name)
+			return
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				out = append(out, "--"+f.Name, v)
+			}
+			return
+		}
+		out = append(out, "--"+f.Name, f.Value.String())
+	})
+	return append(out, cmd.Flags().Args()...)
 }

@@ -32,6 +32,7 @@ type targetFlags struct {
 	cacheMargin                                     time.Duration
 	noInput, debug                                  bool
 	fed                                             federationFlags
+	noRegionPrompt                                  bool
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -124,6 +125,7 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		SerialNumber: t.serial, TokenCode: t.token, AskMFASerial: t.mfa, MFAOnAssume: t.mfaOnAssume,
 		StrictDuration: t.strictDuration, MFASessionSeconds: t.mfaSessionDuration,
 		NoCache: t.noCache, Refresh: t.refresh, Scheme: getenv("AWS_ASSUME_ROLE_AUTH_SCHEME"),
+		NoRegionPrompt: t.noRegionPrompt,
 	}
 	req.Region = firstNonEmpty(t.region, pos.region)
 	if pos.token != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/stslimits"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 )
@@ -302,7 +303,7 @@ func (e *Engine) wantsMFASession(p *plan) bool {
 
 func (e *Engine) baseCredentials(ctx context.Context, p *plan, forceMFA bool) (*base, error) {
 	if p.src.static != nil {
-		static := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return *p.src.static, nil })
+		static := fixed(*p.src.static)
 		if p.src.longTerm() && (forceMFA || e.wantsMFASession(p)) {
 			return e.mfaSession(ctx, p)
 		}
@@ -315,23 +316,36 @@ func (e *Engine) baseCredentials(ctx context.Context, p *plan, forceMFA bool) (*
 		}
 		return &base{provider: static, temporary: p.src.static.SessionToken != ""}, nil
 	}
-	cfg, err := e.config(ctx, p)
+	c, err := e.sourceCredentials(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	return &base{provider: fixed(c), temporary: c.SessionToken != ""}, nil
+}
+
+// sourceCredentials retrieves the source's credentials through the SDK (profile chains, SSO,
+// credential_process, web identity, container and instance roles).
+func (e *Engine) sourceCredentials(ctx context.Context, p *plan) (aws.Credentials, error) {
+	cfg, err := e.config(ctx, p)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
 	c, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		return nil, e.explainSource(err, p.src)
+		return aws.Credentials{}, e.explainSource(err, p.src)
 	}
-	cc := c
-	return &base{provider: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return cc, nil }),
-		temporary: c.SessionToken != ""}, nil
+	return c, nil
+}
+
+// fixed is a provider of credentials already in hand.
+func fixed(c aws.Credentials) aws.CredentialsProvider {
+	return credentials.StaticCredentialsProvider{Value: c}
 }
 
 func sessionBase(ent *cache.Entry, k *cache.Key) *base {
 	c := aws.Credentials{AccessKeyID: ent.AccessKeyID, SecretAccessKey: ent.SecretAccessKey, SessionToken: ent.SessionToken,
 		Expires: ent.Expiration, CanExpire: true}
-	return &base{provider: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil }),
+	return &base{provider: fixed(c),
 		temporary: true, mfa: ent.MFA, callerARN: ent.Arn, sessKey: k}
 }
 

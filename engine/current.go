@@ -33,7 +33,7 @@ func (e *Engine) FederationToken(ctx context.Context, long aws.Credentials, name
 		return aws.Credentials{}, err
 	}
 	client := sts.NewFromConfig(cfg, func(o *sts.Options) {
-		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return long, nil })
+		o.Credentials = fixed(long)
 	})
 	in := &sts.GetFederationTokenInput{Name: aws.String(sanitizeName(name)), Policy: aws.String(allowAll)}
 	if len(*in.Name) > 32 {

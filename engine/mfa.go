@@ -44,7 +44,7 @@ func (e *Engine) mfaSession(ctx context.Context, p *plan) (*base, error) {
 }
 
 func (e *Engine) fetchSession(ctx context.Context, p *plan) (*cache.Entry, error) {
-	static := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return *p.src.static, nil })
+	static := fixed(*p.src.static)
 	client, err := e.stsClient(ctx, p, static)
 	if err != nil {
 		return nil, err

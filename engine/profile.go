@@ -16,13 +16,9 @@ func (e *Engine) assumeViaSDK(ctx context.Context, p *plan) (*Result, error) {
 		"source": p.src.descriptor, "duration": strconv.Itoa(p.duration), "role": p.roleARN,
 	}}
 	fetch := func(ctx context.Context) (*cache.Entry, error) {
-		cfg, err := e.config(ctx, p)
+		c, err := e.sourceCredentials(ctx, p)
 		if err != nil {
 			return nil, err
-		}
-		c, err := cfg.Credentials.Retrieve(ctx)
-		if err != nil {
-			return nil, e.explainSource(err, p.src)
 		}
 		ent := &cache.Entry{Kind: "profile", AccessKeyID: c.AccessKeyID,
 			SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, AccountID: c.AccountID,
@@ -31,12 +27,10 @@ func (e *Engine) assumeViaSDK(ctx context.Context, p *plan) (*Result, error) {
 			ent.Expiration = c.Expires
 		}
 		if ent.AccountID == "" || p.roleARN != "" {
-			client := sts.NewFromConfig(cfg, func(o *sts.Options) {
-				o.Region = p.stsRegion
-				o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })
-			})
-			if id, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
-				ent.AccountID, ent.Arn = aws.ToString(id.Account), aws.ToString(id.Arn)
+			if client, err := e.stsClient(ctx, p, fixed(c)); err == nil {
+				if id, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+					ent.AccountID, ent.Arn = aws.ToString(id.Account), aws.ToString(id.Arn)
+				}
 			}
 		}
 		return ent, nil

@@ -171,7 +171,10 @@ func newServeCmd(sio *IO) *cobra.Command {
 		Long: `Starts a credentials endpoint on 127.0.0.1 (a random port and a random token), prints the two variables
 that point SDKs at it (AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN) for your shell,
 and serves until interrupted, re-assuming the role before the credentials expire. Requests without the token
-or with a non-loopback Host header are refused. Requests are logged on stderr, without secrets.`,
+or with a non-loopback Host header are refused. Requests are logged on stderr, without secrets.
+
+The printed variables also set AWS_SHARED_CREDENTIALS_FILE=/dev/null, because SDKs read that file before the
+endpoint: give them to the programs or containers that should use the role, not to your login shell.`,
 		Args: cobra.MaximumNArgs(4),
 		RunE: func(c *cobra.Command, args []string) error {
 			t.debug, _ = c.Flags().GetBool("debug")

@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // awsCLIv2 is the Debian package's AWS CLI v2 (2.9: honours --endpoint-url, predates AWS_ENDPOINT_URL_*).
@@ -69,23 +66,7 @@ func consumerEnv(t *testing.T, w *world, extra map[string]string) []string {
 // runConsumer runs a consumer program with the world's environment plus extra.
 func runConsumer(t *testing.T, w *world, extra map[string]string, name string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = consumerEnv(t, w, extra)
-	cmd.Dir = w.home
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatalf("running %s: %v", name, err)
-		}
-		code = ee.ExitCode()
-	}
-	return result{out.String(), errb.String(), code}
+	return runProcess(t, consumerEnv(t, w, extra), w.home, "", name, args...)
 }
 
 // evalThenRun evaluates `assume-role target… -o bash` in bash, as a user's shell does, and then

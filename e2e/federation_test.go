@@ -1,16 +1,12 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/base64"
 	"net"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -82,29 +78,6 @@ func merge(maps ...map[string]string) map[string]string {
 
 // detached runs the binary in a new session (so it has no controlling terminal whatever runs the
 // tests) with stdin as given.
-func (w *world) detached(stdin string, extra map[string]string, args ...string) result {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = w.environ(extra)
-	cmd.Dir = w.home
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			w.t.Fatalf("running assume-role: %v", err)
-		}
-		code = ee.ExitCode()
-	}
-	return result{out.String(), errb.String(), code}
-}
-
 func (fw *fedWorld) samlRun(extra map[string]string, args ...string) result {
 	fw.t.Helper()
 	return fw.detached("", merge(fw.saml, extra), args...)

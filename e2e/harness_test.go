@@ -11,10 +11,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,6 +34,9 @@ const (
 var binary string // path of the built assume-role
 
 func TestMain(m *testing.M) {
+	if code, ok := detachFromTerminal(); ok {
+		os.Exit(code)
+	}
 	dir, err := os.MkdirTemp("", "assume-role-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -148,11 +153,25 @@ func (w *world) run(args ...string) result { return w.runEnv(nil, args...) }
 
 func (w *world) runEnv(extra map[string]string, args ...string) result {
 	w.t.Helper()
+	return w.detached("", extra, args...)
+}
+
+// detached runs the binary in a new session, so it has no controlling terminal even when the
+// tests run in one: a prompt must fail, never wait for a developer's keyboard.
+func (w *world) detached(stdin string, extra map[string]string, args ...string) result {
+	w.t.Helper()
+	return runProcess(w.t, w.environ(extra), w.home, stdin, binary, args...)
+}
+
+// runProcess runs a program detached from any terminal and collects its output and exit code.
+func runProcess(t *testing.T, env []string, dir, stdin, name string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = w.environ(extra)
-	cmd.Dir = w.home
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env, cmd.Dir = env, dir
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -160,7 +179,7 @@ func (w *world) runEnv(extra map[string]string, args ...string) result {
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)
 		if !ok {
-			w.t.Fatalf("running assume-role: %v", err)
+			t.Fatalf("running %s: %v", name, err)
 		}
 		code = ee.ExitCode()
 	}
@@ -265,3 +284,41 @@ func decodeJSON(t *testing.T, s string, v any) {
 }
 
 var _ = runtime.GOOS
+
+// detachFromTerminal re-runs the test binary in a new session when the tests were started from a
+// terminal, so that no process they start (a shell, the AWS CLI, assume-role itself) can find the
+// developer's terminal and wait for an answer there. Tests that need a terminal make their own
+// pseudo-terminal. ok is false in the detached run itself (or when there is no terminal).
+func detachFromTerminal() (code int, ok bool) {
+	if os.Getenv("ASSUME_ROLE_E2E_DETACHED") != "" {
+		return 0, false
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return 0, false
+	}
+	tty.Close()
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = append(os.Environ(), "ASSUME_ROLE_E2E_DETACHED=1")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "detaching the e2e tests from the terminal:", err)
+		return 1, true
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for s := range sigs {
+			cmd.Process.Signal(s) // Ctrl-C stops the detached run too
+		}
+	}()
+	err = cmd.Wait()
+	if ee, isExit := err.(*exec.ExitError); isExit {
+		return ee.ExitCode(), true
+	}
+	if err != nil {
+		return 1, true
+	}
+	return 0, true
+}

@@ -80,20 +80,24 @@ func Main(ctx context.Context, args []string, sio *IO) (code int) {
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		err = problem.Wrap(problem.Interrupted, err, "interrupted")
 	}
-	printError(sio.Err, err)
-	return problem.ExitCode(err)
+	p := toProblem(err)
+	printError(sio.Err, p)
+	return p.Kind.ExitCode()
+}
+
+// toProblem gives every error a kind: cobra's own flag and argument errors are usage errors.
+func toProblem(err error) *problem.Problem {
+	if p := problem.As(err); p != nil {
+		return p
+	}
+	if looksLikeUsage(err) {
+		return &problem.Problem{Kind: problem.Usage, Msg: err.Error(), Hint: "see assume-role --help", Err: err}
+	}
+	return &problem.Problem{Kind: problem.Internal, Msg: err.Error(), Err: err}
 }
 
 // printError writes `assume-role: error: …` and, if any, `assume-role: hint: …`.
-func printError(w io.Writer, err error) {
-	p := problem.As(err)
-	if p == nil {
-		// cobra's own flag and argument errors are usage errors.
-		p = &problem.Problem{Kind: problem.Usage, Msg: err.Error(), Hint: "see assume-role --help"}
-		if !looksLikeUsage(err) {
-			p.Kind, p.Hint = problem.Internal, ""
-		}
-	}
+func printError(w io.Writer, p *problem.Problem) {
 	fmt.Fprintf(w, "assume-role: error: %s\n", firstLine(p.Msg))
 	if p.Hint != "" {
 		fmt.Fprintf(w, "assume-role: hint: %s\n", firstLine(p.Hint))

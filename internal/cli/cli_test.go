@@ -50,7 +50,8 @@ func TestParsePositional(t *testing.T) {
 func TestMainUsageErrorsExitTwoWithoutNetwork(t *testing.T) {
 	for _, args := range [][]string{
 		{"--bogus"}, {"nope", "read"}, {"prod", "read", "-T", "12"}, {"-o", "tcsh", "-R", "arn:aws:iam::222222222222:role/r"},
-		{"-R", "arn:aws:iam::222222222222:role/r", "1", "2"}, {"--unset", "prod"},
+		{"-R", "arn:aws:iam::222222222222:role/r", "1", "2"}, {"--unset", "prod"}, {"a", "b", "c", "d", "e"},
+		{"cache", "list", "extra"}, {"shell-init", "tcsh"}, {"-T", "abc"},
 	} {
 		sio, out, errb := testIO(map[string]string{"HOME": t.TempDir(), "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1"})
 		code := Main(context.Background(), args, sio)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,12 +15,13 @@ import (
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/internal/cli"
 	"github.com/assume-role/assume-role/internal/stsemu"
+	"github.com/assume-role/assume-role/internal/stsemu/stsemutest"
 	"github.com/assume-role/assume-role/shellenv"
 )
 
 // Demo identities from testdata/emulator/demo.json (emulator-only keys).
 const (
-	aliceKey    = "AKIAEMULATORALICE001"
+	aliceKey    = "AKIAEXAMPLEALICE0001"
 	aliceSecret = "aliceEMULATORsecretKEYdoNOTuse0000000001"
 	prodRead    = "arn:aws:iam::222222222222:role/read"
 )
@@ -34,13 +34,7 @@ type world struct {
 
 func newWorld(b *testing.B) *world {
 	b.Helper()
-	sc, err := stsemu.LoadScenario("../testdata/emulator/demo.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := stsemu.New(sc)
-	hs := httptest.NewServer(srv) // 127.0.0.1
-	b.Cleanup(hs.Close)
+	srv, url := stsemutest.Start(b, nil)
 	home := b.TempDir()
 	aws := filepath.Join(home, ".aws")
 	if err := os.Mkdir(aws, 0o700); err != nil {
@@ -59,15 +53,15 @@ func newWorld(b *testing.B) *world {
 	// The engine reads the environment through Getenv (this map); the SDK reads endpoint settings
 	// from the process environment, so point those at the emulator too: nothing may reach AWS.
 	for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM"} {
-		b.Setenv(k, hs.URL)
+		b.Setenv(k, url)
 	}
 	b.Setenv("AWS_ENDPOINT_URL", "")
 	b.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	return &world{srv: srv, env: map[string]string{
 		"HOME":                        home,
 		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_ENDPOINT_URL_STS":        hs.URL,
-		"AWS_ENDPOINT_URL_IAM":        hs.URL,
+		"AWS_ENDPOINT_URL_STS":        url,
+		"AWS_ENDPOINT_URL_IAM":        url,
 		"AWS_CONFIG_FILE":             filepath.Join(aws, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(aws, "credentials"),
 		"ASSUME_ROLE_CACHE_DIR":       filepath.Join(home, ".cache", "assume-role"),

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -21,11 +20,12 @@ import (
 	"time"
 
 	"github.com/assume-role/assume-role/internal/stsemu"
+	"github.com/assume-role/assume-role/internal/stsemu/stsemutest"
 )
 
 // Demo identities from testdata/emulator/demo.json.
 const (
-	aliceKey    = "AKIAEMULATORALICE001"
+	aliceKey    = "AKIAEXAMPLEALICE0001"
 	aliceSecret = "aliceEMULATORsecretKEYdoNOTuse0000000001"
 	aliceMFA    = "arn:aws:iam::111111111111:mfa/alice"
 	aliceARN    = "arn:aws:iam::111111111111:user/alice"
@@ -79,25 +79,16 @@ type world struct {
 // newWorld starts the emulator with the demo scenario, optionally adjusted, and a fresh home.
 func newWorld(t *testing.T, adjust func(*stsemu.Scenario)) *world {
 	t.Helper()
-	sc, err := stsemu.LoadScenario("../testdata/emulator/demo.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if adjust != nil {
-		adjust(sc)
-	}
-	srv := stsemu.New(sc)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
+	srv, url := stsemutest.Start(t, adjust)
 	home := t.TempDir()
-	w := &world{t: t, srv: srv, url: hs.URL, home: home}
+	w := &world{t: t, srv: srv, url: url, home: home}
 	w.env = map[string]string{
 		"HOME":                        home,
 		"PATH":                        os.Getenv("PATH"),
 		"LANG":                        "C.UTF-8",
 		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_ENDPOINT_URL_STS":        hs.URL,
-		"AWS_ENDPOINT_URL_IAM":        hs.URL,
+		"AWS_ENDPOINT_URL_STS":        url,
+		"AWS_ENDPOINT_URL_IAM":        url,
 		"ASSUME_ROLE_CACHE_DIR":       filepath.Join(home, ".cache", "assume-role"),
 		"AWS_CONFIG_FILE":             filepath.Join(home, ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),

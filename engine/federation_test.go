@@ -15,6 +15,7 @@ import (
 
 	"github.com/assume-role/assume-role/cache"
 	"github.com/assume-role/assume-role/internal/stsemu"
+	"github.com/assume-role/assume-role/internal/stsemu/stsemutest"
 	"github.com/assume-role/assume-role/internal/testidp"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/saml"
@@ -47,13 +48,8 @@ type fedEnv struct {
 
 func newFedEnv(t *testing.T) *fedEnv {
 	t.Helper()
-	sc, err := stsemu.LoadScenario("../testdata/emulator/demo.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fedEnv{emu: stsemu.New(sc)}
-	emu := httptest.NewServer(f.emu)
-	t.Cleanup(emu.Close)
+	srv, emuURL := stsemutest.Start(t, nil)
+	f := &fedEnv{emu: srv}
 	f.idp = testidp.New(testidp.Options{
 		Users: []testidp.User{{Name: "dev", Password: "pw"}},
 		Roles: append(testidp.EmulatorRoles("222222222222", "saml-read", "saml-admin"), testidp.EmulatorRoles("333333333333", "saml-read")...),
@@ -64,7 +60,7 @@ func newFedEnv(t *testing.T) *fedEnv {
 	home := t.TempDir()
 	// The SDK reads its endpoint settings from the process environment.
 	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_STS": emu.URL, "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_DEFAULT_PROFILE": "",
+		"AWS_ENDPOINT_URL_STS": emuURL, "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_DEFAULT_PROFILE": "",
 		"AWS_CONFIG_FILE": filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "credentials"),
 		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "",
 	} {

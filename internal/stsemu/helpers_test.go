@@ -21,7 +21,7 @@ import (
 
 const (
 	demoPath    = "../../testdata/emulator/demo.json"
-	aliceKey    = "AKIAEMULATORALICE001"
+	aliceKey    = "AKIAEXAMPLEALICE0001"
 	aliceSecret = "aliceEMULATORsecretKEYdoNOTuse0000000001"
 	aliceMFA    = "arn:aws:iam::111111111111:mfa/alice"
 	bobKey      = "AKIAEMULATORBOB00001"

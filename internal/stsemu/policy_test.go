@@ -141,7 +141,7 @@ func FuzzParsePolicy(f *testing.F) {
 func FuzzServeHTTP(f *testing.F) {
 	f.Add("Action=AssumeRoleWithSAML&RoleArn=arn:aws:iam::222222222222:role/saml-read&PrincipalArn=arn:aws:iam::222222222222:saml-provider/emulator-idp&SAMLAssertion=PHg+", "")
 	f.Add("Action=AssumeRoleWithWebIdentity&RoleArn=arn:aws:iam::222222222222:role/web-read&RoleSessionName=ab&WebIdentityToken=a.b.c", "")
-	f.Add("Action=GetCallerIdentity", "AWS4-HMAC-SHA256 Credential=AKIAEMULATORALICE001/20261121/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=00")
+	f.Add("Action=GetCallerIdentity", "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLEALICE0001/20261121/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=00")
 	sc, err := LoadScenario(demoPath)
 	if err != nil {
 		f.Fatal(err)

@@ -21,7 +21,7 @@ import (
 //	{
 //	  "accounts": {"111111111111": "bastion", "222222222222": "prod"},
 //	  "users": [{"account": "111111111111", "name": "alice", "path": "/",
-//	             "access_key_id": "AKIAEMULATORALICE001", "secret_access_key": "...40 chars...",
+//	             "access_key_id": "AKIAEXAMPLEALICE0001", "secret_access_key": "...40 chars...",
 //	             "disabled": false,
 //	             "mfa_devices": [{"serial": "arn:aws:iam::111111111111:mfa/alice",
 //	                              "codes": ["123456", "123457"], "totp_secret": "BASE32..."}]}],

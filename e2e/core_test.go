@@ -308,6 +308,9 @@ func TestPreviousExportsAreNotTheSource(t *testing.T) {
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCOUNT_ID", "AWS_ACCOUNT_ROLE"} {
 		extra[k] = env[k]
 	}
+	// Exports that do not say where they came from (an older version's) are refused, not guessed.
+	w.failEnv(extra, 4, "do not say which source", "staging", "read", "-o", "bash")
+	extra["ASSUME_ROLE_SOURCE"], extra["ASSUME_ROLE_EXPORTED_KEY_ID"] = env["ASSUME_ROLE_SOURCE"], env["ASSUME_ROLE_EXPORTED_KEY_ID"]
 	w.srv.ResetLog()
 	r := w.runEnv(extra, "staging", "read", "-o", "bash")
 	if r.code != 0 {

@@ -28,6 +28,9 @@ var switchedVars = []string{
 	"AWS_ACCOUNT_ID", "AWS_ACCOUNT_NAME", "AWS_ACCOUNT_ROLE",
 }
 
+// markerVars record the shell's source across switches (shell outputs only, not -o env).
+var markerVars = []string{"ASSUME_ROLE_SOURCE", "ASSUME_ROLE_EXPORTED_KEY_ID"}
+
 // removedVars must be gone after a switch: they would make SDKs pick the profile, not the exports.
 var removedVars = []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}
 
@@ -279,6 +282,13 @@ func checkSwitched(t *testing.T, run shellRun, stale, want map[string]string) {
 			t.Errorf("%s = %q after the switch, want %q", k, got, want[k])
 		}
 	}
+	// The source of the shell (AWS_PROFILE before the switch) is recorded for the next switch.
+	for k, v := range map[string]string{"ASSUME_ROLE_SOURCE": "profile:" + stale["AWS_PROFILE"], "ASSUME_ROLE_EXPORTED_KEY_ID": want["AWS_ACCESS_KEY_ID"]} {
+		switched[k] = true
+		if run.after[k] != v {
+			t.Errorf("%s = %q after the switch, want %q", k, run.after[k], v)
+		}
+	}
 	for _, k := range removedVars {
 		switched[k] = true
 		if v, ok := run.after[k]; ok {
@@ -426,8 +436,8 @@ func TestPowerShellOutputSyntax(t *testing.T) {
 			t.Errorf("powershell %s = %q, bash exported %q", k, set[k], exported[k])
 		}
 	}
-	if len(set) != len(switchedVars) {
-		t.Errorf("powershell sets %v, want exactly %v", sortedEnvNames(set), sortedNames(switchedVars))
+	if len(set) != len(switchedVars)+len(markerVars) {
+		t.Errorf("powershell sets %v, want exactly %v and %v", sortedEnvNames(set), sortedNames(switchedVars), markerVars)
 	}
 	if strings.Join(sortedNames(removed), " ") != strings.Join(sortedNames(removedVars), " ") {
 		t.Errorf("powershell removes %v, want %v", removed, removedVars)

@@ -20,7 +20,7 @@ func (e *Engine) CurrentCredentials(ctx context.Context, profile, region string)
 	}
 	c, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		return aws.Credentials{}, e.explainSource(err, &source{profile: profile, label: "the current environment"})
+		return aws.Credentials{}, e.explainSource(err, &Source{Profile: profile, Label: "the current environment"})
 	}
 	return c, nil
 }

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/assume-role/assume-role/cache"
@@ -59,6 +60,8 @@ type Engine struct {
 	warn    io.Writer
 	debug   io.Writer
 	mfaProc func(ctx context.Context, command string) (string, error)
+
+	usedCodes sync.Map // MFA codes given with requests and already sent
 }
 
 // New builds an Engine.
@@ -106,11 +109,15 @@ type Result struct {
 	AssumedRoleARN string // arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION
 	AssumedRoleID  string // AROA…:SESSION, when known
 	AccountID      string
+	AccountName    string // the account's alias in the accounts file, else its ID
 	RoleName       string
 	SessionName    string
 	Region         string
 	Cached         bool // served from the cache without calling STS
 	MFA            bool // the credentials were obtained with MFA
+	// Ambient is the shell's own source ("profile:NAME", "env", "default-chain"), exported as
+	// EnvSource so that the next switch starts from it again; never a secret.
+	Ambient string
 }
 
 type noPrompt struct{}

@@ -27,13 +27,13 @@ func TestSessionNameFromARN(t *testing.T) {
 	}
 }
 
-func TestRoleKeyCoversEveryInput(t *testing.T) {
-	base := func() *plan {
-		return &plan{roleARN: "arn:aws:iam::222222222222:role/read", duration: 3600, src: &source{descriptor: "key:AKIA"}}
+func TestHopKeyCoversEveryInput(t *testing.T) {
+	base := func() (*Hop, string, string) {
+		return &Hop{Kind: HopAssumeRole, RoleARN: "arn:aws:iam::222222222222:role/read", DurationSeconds: 3600}, "key:AKIA", "us-east-1"
 	}
 	ids := map[string]string{}
-	add := func(name string, p *plan) {
-		id := p.roleKey().ID()
+	add := func(name string, h *Hop, parent, region string) {
+		id := hopKey(h, parent, region).ID()
 		for other, oid := range ids {
 			if oid == id {
 				t.Fatalf("%s and %s share a cache key", name, other)
@@ -41,31 +41,35 @@ func TestRoleKeyCoversEveryInput(t *testing.T) {
 		}
 		ids[name] = id
 	}
-	add("base", base())
-	mut := map[string]func(*plan){
-		"role":      func(p *plan) { p.roleARN += "2" },
-		"source":    func(p *plan) { p.src = &source{descriptor: "key:OTHER"} },
-		"duration":  func(p *plan) { p.duration = 7200 },
-		"external":  func(p *plan) { p.req.ExternalID = "x1" },
-		"session":   func(p *plan) { p.req.SessionName = "s1" },
-		"policy":    func(p *plan) { p.req.Policy = "{}" },
-		"arns":      func(p *plan) { p.req.PolicyARNs = []string{"arn:aws:iam::aws:policy/X"} },
-		"tags":      func(p *plan) { p.req.Tags = []stslimits.Tag{{Key: "a", Value: "b"}} },
-		"trans":     func(p *plan) { p.req.TransitiveTagKeys = []string{"a"} },
-		"sourceid":  func(p *plan) { p.req.SourceIdentity = "me" },
-		"serial":    func(p *plan) { p.serial = "arn:aws:iam::1:mfa/x" },
-		"mfaAssume": func(p *plan) { p.req.MFAOnAssume = true },
+	h, parent, region := base()
+	add("base", h, parent, region)
+	mut := map[string]func(*Hop, *string, *string){
+		"role":      func(h *Hop, _, _ *string) { h.RoleARN += "2" },
+		"parent":    func(_ *Hop, p, _ *string) { *p = "key:OTHER" },
+		"stsregion": func(_ *Hop, _, r *string) { *r = "eu-west-1" },
+		"duration":  func(h *Hop, _, _ *string) { h.DurationSeconds = 7200 },
+		"external":  func(h *Hop, _, _ *string) { h.ExternalID = "x1" },
+		"session":   func(h *Hop, _, _ *string) { h.SessionName = "s1" },
+		"policy":    func(h *Hop, _, _ *string) { h.Policy = "{}" },
+		"arns":      func(h *Hop, _, _ *string) { h.PolicyARNs = []string{"arn:aws:iam::aws:policy/X"} },
+		"tags":      func(h *Hop, _, _ *string) { h.Tags = []stslimits.Tag{{Key: "a", Value: "b"}} },
+		"trans":     func(h *Hop, _, _ *string) { h.TransitiveTagKeys = []string{"a"} },
+		"sourceid":  func(h *Hop, _, _ *string) { h.SourceIdentity = "me" },
+		"mfa":       func(h *Hop, _, _ *string) { h.MFA = true },
+		"kind":      func(h *Hop, _, _ *string) { h.Kind = HopWebIdentity },
+		"token":     func(h *Hop, _, _ *string) { h.token = "abcd" },
 	}
 	for name, m := range mut {
-		p := base()
-		m(p)
-		add(name, p)
+		h, parent, region := base()
+		m(h, &parent, &region)
+		add(name, h, parent, region)
 	}
 	// Tag order does not matter.
-	a, b := base(), base()
-	a.req.Tags = []stslimits.Tag{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}}
-	b.req.Tags = []stslimits.Tag{{Key: "b", Value: "2"}, {Key: "a", Value: "1"}}
-	if a.roleKey().ID() != b.roleKey().ID() {
+	a, _, _ := base()
+	b, _, _ := base()
+	a.Tags = []stslimits.Tag{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}}
+	b.Tags = []stslimits.Tag{{Key: "b", Value: "2"}, {Key: "a", Value: "1"}}
+	if hopKey(a, "p", "r").ID() != hopKey(b, "p", "r").ID() {
 		t.Fatal("tag order changed the key")
 	}
 }

@@ -211,21 +211,21 @@ func orUnknown(s string) string {
 }
 
 // explainSource explains a failure to obtain the source credentials.
-func (e *Engine) explainSource(err error, src *source) *problem.Problem {
+func (e *Engine) explainSource(err error, src *Source) *problem.Problem {
 	if p := problem.As(err); p != nil {
 		return p
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "ec2imds") || strings.Contains(msg, "IMDS") || strings.Contains(msg, "no EC2 IMDS role") {
-		return problem.Wrap(problem.NoCredentials, err, "no AWS credentials found (%s)", src.label).
+		return problem.Wrap(problem.NoCredentials, err, "no AWS credentials found (%s)", src.Label).
 			WithHint("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, add keys to ~/.aws/credentials, or name a profile with --source-profile or AWS_PROFILE_ASSUME_ROLE")
 	}
 	if strings.Contains(msg, "SSO") || strings.Contains(msg, "sso") {
-		return problem.Wrap(problem.NoCredentials, err, "the SSO session of %s is missing or expired", src.label).
-			WithHint("run: aws sso login --profile %s", src.profile)
+		return problem.Wrap(problem.NoCredentials, err, "the SSO session of %s is missing or expired", src.Label).
+			WithHint("run: aws sso login --profile %s", src.Profile)
 	}
 	if strings.Contains(msg, "credential_process") || strings.Contains(msg, "ProcessProvider") {
-		return problem.Wrap(problem.NoCredentials, err, "the credential_process of %s failed", src.label).
+		return problem.Wrap(problem.NoCredentials, err, "the credential_process of %s failed", src.Label).
 			WithHint("run the profile's credential_process command by hand to see why")
 	}
 	p := e.explain(err, callInfo{op: "loading source credentials"})

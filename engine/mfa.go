@@ -21,59 +21,35 @@ var errNoTTY = errors.New("no terminal to prompt on")
 
 const defaultMFASessionSeconds = 43200
 
-// sessionKey identifies the MFA session of a source: the source identity and the configured serial.
-func (p *plan) sessionKey() cache.Key {
-	return cache.Key{Kind: "session", Fields: map[string]string{"source": p.src.descriptor, "mfa_serial": p.serial}}
-}
-
-// mfaSession returns a GetSessionToken session made with MFA, cached across processes.
-func (e *Engine) mfaSession(ctx context.Context, p *plan) (*base, error) {
-	key := p.sessionKey()
-	fetch := func(ctx context.Context) (*cache.Entry, error) { return e.fetchSession(ctx, p) }
-	var ent *cache.Entry
-	var err error
-	if e.cache == nil || p.req.NoCache {
-		ent, err = fetch(ctx)
-	} else {
-		ent, _, err = e.cache.GetOrFetch(ctx, key, fetch)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return sessionBase(ent, &key), nil
-}
-
-func (e *Engine) fetchSession(ctx context.Context, p *plan) (*cache.Entry, error) {
-	static := fixed(*p.src.static)
+// getSessionToken exchanges long-term keys for an MFA session (cached by the decorator, one per
+// user's keys).
+func (e *Engine) getSessionToken(ctx context.Context, p *Plan, h *Hop, parent *cache.Entry) (*cache.Entry, error) {
+	static := fixed(entryCredentials(parent))
 	client, err := e.stsClient(ctx, p, static)
 	if err != nil {
 		return nil, err
 	}
 	ident, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return nil, e.explain(err, callInfo{op: "GetCallerIdentity", stsRegion: p.stsRegion})
+		return nil, e.explain(err, callInfo{op: "GetCallerIdentity", stsRegion: p.STSRegionOrRegion()})
 	}
-	serial, err := e.mfaSerial(ctx, p, static)
+	serial, err := e.mfaSerial(ctx, p, h, static)
 	if err != nil {
 		return nil, err
 	}
-	code, err := e.mfaCode(ctx, serial, p.takeToken(), p.mfaProcess)
+	code, err := e.mfaCode(ctx, serial, p.takeToken(), h.mfaProcess)
 	if err != nil {
 		return nil, err
-	}
-	seconds := p.req.MFASessionSeconds
-	if seconds == 0 {
-		seconds = defaultMFASessionSeconds
 	}
 	out, err := client.GetSessionToken(ctx, &sts.GetSessionTokenInput{
-		DurationSeconds: aws.Int32(int32(seconds)), SerialNumber: aws.String(serial), TokenCode: aws.String(code),
+		DurationSeconds: aws.Int32(int32(h.DurationSeconds)), SerialNumber: aws.String(serial), TokenCode: aws.String(code),
 	})
 	if err != nil {
-		return nil, e.explain(err, callInfo{op: "GetSessionToken", caller: aws.ToString(ident.Arn), mfa: true, stsRegion: p.stsRegion})
+		return nil, e.explain(err, callInfo{op: "GetSessionToken", caller: aws.ToString(ident.Arn), mfa: true, stsRegion: p.STSRegionOrRegion()})
 	}
 	c := out.Credentials
 	return &cache.Entry{
-		Kind: "session", MFA: true,
+		Kind: cache.KindSession, MFA: true,
 		AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
 		SessionToken: aws.ToString(c.SessionToken), Expiration: aws.ToTime(c.Expiration),
 		Label:     fmt.Sprintf("MFA session of %s (%s)", aws.ToString(ident.Arn), serial),
@@ -83,9 +59,9 @@ func (e *Engine) fetchSession(ctx context.Context, p *plan) (*cache.Entry, error
 
 // mfaSerial finds the MFA device: flag or profile, Prowler's --mfa prompt, or coinbase's discovery
 // through iam:GetUser and iam:ListMFADevices.
-func (e *Engine) mfaSerial(ctx context.Context, p *plan, creds aws.CredentialsProvider) (string, error) {
-	if p.serial != "" {
-		return p.serial, nil
+func (e *Engine) mfaSerial(ctx context.Context, p *Plan, h *Hop, creds aws.CredentialsProvider) (string, error) {
+	if h.MFASerial != "" {
+		return h.MFASerial, nil
 	}
 	if p.req.AskMFASerial {
 		if !e.prompt.CanPrompt() {
@@ -100,7 +76,7 @@ func (e *Engine) mfaSerial(ctx context.Context, p *plan, creds aws.CredentialsPr
 		if err := stslimits.SerialNumber("MFA device ARN", s); err != nil {
 			return "", problem.Wrap(problem.Usage, err, "%s", err.Error())
 		}
-		p.serial = s
+		h.MFASerial = s
 		return s, nil
 	}
 	client, err := e.iamClient(ctx, p, creds)
@@ -111,14 +87,14 @@ func (e *Engine) mfaSerial(ctx context.Context, p *plan, creds aws.CredentialsPr
 	if user == "" {
 		out, err := client.GetUser(ctx, &iam.GetUserInput{})
 		if err != nil {
-			return "", e.explain(err, callInfo{op: "iam:GetUser", stsRegion: p.stsRegion}).
+			return "", e.explain(err, callInfo{op: "iam:GetUser", stsRegion: p.STSRegionOrRegion()}).
 				WithHint("set mfa_serial in the profile, pass --serial-number, or set AWS_USERNAME")
 		}
 		user = aws.ToString(out.User.UserName)
 	}
 	list, err := client.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String(user)})
 	if err != nil {
-		return "", e.explain(err, callInfo{op: "iam:ListMFADevices", stsRegion: p.stsRegion}).
+		return "", e.explain(err, callInfo{op: "iam:ListMFADevices", stsRegion: p.STSRegionOrRegion()}).
 			WithHint("set mfa_serial in the profile or pass --serial-number")
 	}
 	var serials []string
@@ -130,25 +106,29 @@ func (e *Engine) mfaSerial(ctx context.Context, p *plan, creds aws.CredentialsPr
 		return "", problem.New(problem.MFA, "IAM user %s has no MFA device", user).
 			WithHint("assign an MFA device to the user, or pass --serial-number")
 	case len(serials) == 1:
-		p.serial = serials[0]
+		h.MFASerial = serials[0]
 	case e.prompt.CanPrompt():
 		i, err := e.prompt.Choose("Which MFA device?", serials)
 		if err != nil {
 			return "", problem.Wrap(problem.Interrupted, err, "no MFA device chosen")
 		}
-		p.serial = serials[i]
+		h.MFASerial = serials[i]
 	default:
 		return "", problem.New(problem.MFA, "IAM user %s has %d MFA devices: %s", user, len(serials), strings.Join(serials, ", ")).
 			WithHint("choose one with --serial-number or mfa_serial in the profile")
 	}
-	e.debugf("MFA device %s", p.serial)
-	return p.serial, nil
+	e.debugf("MFA device %s", h.MFASerial)
+	return h.MFASerial, nil
 }
 
 // mfaCode returns the code given, one from the profile's mfa_process, or one typed at the terminal.
 func (e *Engine) mfaCode(ctx context.Context, serial, given, process string) (string, error) {
 	if given != "" {
-		return given, nil
+		// A code is accepted once: one given with the request is sent at most once by this engine,
+		// even when a long-running provider re-assumes the role later.
+		if _, dup := e.usedCodes.LoadOrStore(given, true); !dup {
+			return given, nil
+		}
 	}
 	if process != "" {
 		out, err := e.mfaProc(ctx, process)

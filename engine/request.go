@@ -10,6 +10,13 @@ import (
 
 // Request describes one role assumption. Only RoleARN or Profile is required.
 type Request struct {
+	// Account and Role are coinbase's positional target: an alias of the accounts file or a 12-digit
+	// ID, and a role name (with its path). They are resolved into RoleARN in the partition of the
+	// region; missing values are asked for on a terminal.
+	Account, Role string
+	// AskTarget: no target was given; ask for ACCOUNT and ROLE on a terminal (else refuse).
+	AskTarget bool
+
 	RoleARN string // the role to assume
 	Profile string // a shared-config profile whose role_arn (and source) to use, as -p/--profile
 
@@ -18,7 +25,8 @@ type Request struct {
 	Region    string // region for the exports and default STS endpoint; "" = resolve
 	STSRegion string // send STS calls to this region's endpoint (--sts-endpoint-region)
 
-	DurationSeconds   int // role session duration; 0 = the profile's duration_seconds or 3600
+	DurationSeconds   int    // role session duration; 0 = the profile's duration_seconds, AWS_ROLE_SESSION_TIMEOUT or 3600
+	DurationFrom      string // where DurationSeconds came from, for doctor ("" = --session-duration)
 	ExternalID        string
 	SessionName       string // "" = derived from the caller's identity
 	Policy            string // inline session policy JSON

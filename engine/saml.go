@@ -31,6 +31,7 @@ const maxSAMLAssertion = 100000
 type fedTarget struct {
 	roleARN, partition, account, roleName string
 	region, stsRegion                     string
+	plan                                  *Plan // region and SDK clients
 }
 
 func newFedTarget(roleARN string) (*fedTarget, error) {
@@ -48,25 +49,12 @@ func newFedTarget(roleARN string) (*fedTarget, error) {
 // resolveFedRegions fills the region (as for AssumeRole: argument, environment, the ambient profile's
 // region, a prompt, us-east-1) and the STS region.
 func (e *Engine) resolveFedRegions(ctx context.Context, req Request, t *fedTarget) error {
-	src := &source{}
-	name := e.getenv("AWS_PROFILE")
-	if name == "" {
-		name = e.getenv("AWS_DEFAULT_PROFILE")
-	}
-	if name == "" {
-		name = "default"
-	}
-	if sc, ok, err := e.loadProfile(ctx, name); err == nil && ok {
-		src.shared = sc
-	}
-	region, err := e.resolveRegion(req.Region, "", src, req.NoRegionPrompt)
-	if err != nil {
+	p := &Plan{req: req}
+	p.Source.Profile = firstSet(e.getenv("AWS_PROFILE"), e.getenv("AWS_DEFAULT_PROFILE"), "default")
+	if err := e.planRegion(ctx, p); err != nil {
 		return err
 	}
-	t.region, t.stsRegion = region, req.STSRegion
-	if t.stsRegion == "" {
-		t.stsRegion = region
-	}
+	t.region, t.stsRegion, t.plan = p.Region, p.STSRegion, p
 	return nil
 }
 
@@ -77,12 +65,25 @@ func checkFederated(req Request, what string) error {
 		return problem.New(problem.Usage, "SAML and web identity sign-in cannot be combined").
 			WithHint("give either a SAML assertion (or IdP) or a web identity token file")
 	}
+	for _, u := range []struct {
+		set  bool
+		name string
+	}{{req.Profile != "", "-p/--profile"}, {req.SourceProfile != "", "--source-profile"}} {
+		if u.set {
+			return problem.New(problem.Usage, "%s cannot be used with %s sign-in", u.name, what).
+				WithHint("federated sign-in needs no source credentials: drop it")
+		}
+	}
+	return checkFederatedFlags(req, what)
+}
+
+// checkFederatedFlags rejects the AssumeRole parameters that AssumeRoleWithSAML and
+// AssumeRoleWithWebIdentity do not take.
+func checkFederatedFlags(req Request, what string) error {
 	unsupported := []struct {
 		set  bool
 		name string
 	}{
-		{req.Profile != "", "-p/--profile"},
-		{req.SourceProfile != "", "--source-profile"},
 		{req.ExternalID != "", "--external-id"},
 		{req.SerialNumber != "", "--serial-number"},
 		{req.TokenCode != "", "an MFA code"},
@@ -95,11 +96,8 @@ func checkFederated(req Request, what string) error {
 	}
 	for _, u := range unsupported {
 		if u.set {
-			hint := "drop it: STS does not take it with federated sign-in (the identity provider supplies MFA, tags and source identity)"
-			if strings.HasPrefix(u.name, "-p") || strings.HasPrefix(u.name, "--source") {
-				hint = "federated sign-in needs no source credentials: drop it"
-			}
-			return problem.New(problem.Usage, "%s cannot be used with %s sign-in", u.name, what).WithHint("%s", hint)
+			return problem.New(problem.Usage, "%s cannot be used with %s sign-in", u.name, what).
+				WithHint("drop it: STS does not take it with federated sign-in (the identity provider supplies MFA, tags and source identity)")
 		}
 	}
 	return nil
@@ -129,25 +127,12 @@ func hashHex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// cachedFederated serves key from the cache or runs fetch, honouring NoCache and Refresh.
+// cachedFederated serves key from the cache or runs fetch, through the caching decorator.
 func (e *Engine) cachedFederated(ctx context.Context, req Request, key cache.Key, t *fedTarget,
 	fetch func(context.Context) (*cache.Entry, error)) (*Result, error) {
-	if e.cache == nil || req.NoCache {
-		ent, err := fetch(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return t.result(ent, false), nil
-	}
-	if req.Refresh {
-		_ = e.cache.Invalidate(key)
-	}
-	ent, cached, err := e.cache.GetOrFetch(ctx, key, fetch)
+	ent, cached, err := e.cached(fetcher(fetch), key, e.cache != nil && !req.NoCache, req.Refresh).retrieveEntry(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if cached {
-		e.debugf("cache hit %s (expires %s)", key.ID()[:12], ent.Expiration.Format(time.RFC3339))
 	}
 	return t.result(ent, cached), nil
 }
@@ -166,22 +151,15 @@ func (t *fedTarget) result(ent *cache.Entry, cached bool) *Result {
 	return r
 }
 
-// anonymousSTS returns an STS client for the unsigned federation calls. The configuration still
-// comes from loadConfig, so AWS_ENDPOINT_URL_STS and the other endpoint settings apply.
+// anonymousSTS returns an STS client for the unsigned federation calls, with the SDK's standard
+// endpoint settings.
 func (e *Engine) anonymousSTS(ctx context.Context, t *fedTarget) (*sts.Client, error) {
-	cfg, err := e.loadConfig(ctx, "", t.region)
-	if err != nil {
-		return nil, err
-	}
-	return sts.NewFromConfig(cfg, func(o *sts.Options) {
-		o.Region = t.stsRegion
-		o.Credentials = aws.AnonymousCredentials{}
-	}), nil
+	return e.stsClient(ctx, t.plan, aws.AnonymousCredentials{})
 }
 
-func entryFrom(c *ststypes.Credentials, user *ststypes.AssumedRoleUser, t *fedTarget, label string, now time.Time) *cache.Entry {
+func entryFrom(c *ststypes.Credentials, user *ststypes.AssumedRoleUser, account, label string, now time.Time) *cache.Entry {
 	ent := &cache.Entry{
-		Kind: cache.KindRole, Label: label, AccountID: t.account, Created: now,
+		Kind: cache.KindRole, Label: label, AccountID: account, Created: now,
 	}
 	if c != nil {
 		ent.AccessKeyID, ent.SecretAccessKey = aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey)
@@ -463,7 +441,7 @@ func (e *Engine) fetchSAML(ctx context.Context, req Request, s *samlSignIn) (*ca
 	if s.coinbase {
 		label = s.role.RoleARN + " via SAML IdP " + redactURL(s.src.IdPURL)
 	}
-	return entryFrom(out.Credentials, out.AssumedRoleUser, s.target, label, e.now()), nil
+	return entryFrom(out.Credentials, out.AssumedRoleUser, s.target.account, label, e.now()), nil
 }
 
 // checkIdPTransport refuses, before any prompt or connection, to send a password over plain http

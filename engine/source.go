@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,24 +21,8 @@ import (
 	"gopkg.in/ini.v1"
 )
 
-// source is the identity credentials come from before the final AssumeRole.
-type source struct {
-	profile    string               // profile name given to the SDK ("" = SDK default chain)
-	shared     *config.SharedConfig // that profile's settings, when it exists
-	descriptor string               // identifies the source in cache keys; never a secret
-	static     *aws.Credentials     // set when the source is static keys we can read without I/O
-	label      string               // human description for messages
-}
-
-// longTerm reports whether the source is long-term IAM user keys (the only credentials that can
-// call GetSessionToken and whose AssumeRole sessions may last beyond one hour).
-func (s *source) longTerm() bool { return s.static != nil && s.static.SessionToken == "" }
-
 func (e *Engine) sharedFiles() (cfgFiles, credFiles []string) {
-	home, _ := os.UserHomeDir()
-	if home == "" {
-		home = e.getenv("HOME")
-	}
+	home := e.home()
 	cfgFile := e.getenv("AWS_CONFIG_FILE")
 	if cfgFile == "" {
 		cfgFile = filepath.Join(home, ".aws", "config")
@@ -84,71 +67,6 @@ func (e *Engine) profileKey(profile, key string) string {
 		}
 	}
 	return ""
-}
-
-// ownExports reports whether the environment's credentials were exported by assume-role itself;
-// those are the result of a previous switch and are not used as the source of the next one.
-func (e *Engine) ownExports() bool {
-	return e.getenv("AWS_ACCESS_KEY_ID") != "" && e.getenv("AWS_SESSION_TOKEN") != "" &&
-		e.getenv("AWS_ACCOUNT_ROLE") != "" && e.getenv("AWS_ACCOUNT_ID") != ""
-}
-
-// resolveSource decides where the source credentials come from, cheaply (files and environment
-// only, no network): this runs on the cached hot path to build the cache key.
-func (e *Engine) resolveSource(ctx context.Context, profile string) (*source, error) {
-	envKey := e.getenv("AWS_ACCESS_KEY_ID")
-	if profile == "" && envKey != "" && e.getenv("AWS_SECRET_ACCESS_KEY") != "" {
-		if !e.ownExports() {
-			c := aws.Credentials{AccessKeyID: envKey, SecretAccessKey: e.getenv("AWS_SECRET_ACCESS_KEY"),
-				SessionToken: e.getenv("AWS_SESSION_TOKEN"), Source: "environment"}
-			return &source{descriptor: "env:" + envKey, static: &c, label: "environment credentials " + envKey}, nil
-		}
-		// A previous switch's exports: start again from the configured profile.
-		profile = e.getenv("AWS_PROFILE")
-		if profile == "" {
-			profile = "default"
-		}
-		e.debugf("ignoring credentials exported by a previous assume-role; source profile %q", profile)
-	}
-	explicit := profile != ""
-	name := profile
-	if name == "" {
-		name = e.getenv("AWS_PROFILE")
-		if name == "" {
-			name = e.getenv("AWS_DEFAULT_PROFILE")
-		}
-		explicit = name != ""
-		if name == "" {
-			name = "default"
-		}
-	}
-	if !explicit && e.getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "" {
-		return &source{descriptor: "web-identity:" + e.getenv("AWS_ROLE_ARN"), label: "web identity token"}, nil
-	}
-	sc, ok, err := e.loadProfile(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		if explicit {
-			cf, crf := e.sharedFiles()
-			return nil, problem.New(problem.Config, "profile %q is not in %s or %s", name, cf[0], crf[0]).
-				WithHint("create it (aws configure --profile %s) or pick another with --source-profile", name)
-		}
-		return &source{descriptor: "default-chain", label: "the default credential chain"}, nil
-	}
-	if err := checkRoleProfile(sc); err != nil {
-		return nil, err
-	}
-	src := &source{profile: name, shared: sc, label: fmt.Sprintf("profile %q", name)}
-	if sc.Credentials.HasKeys() && sc.RoleARN == "" {
-		c := sc.Credentials
-		src.static = &c
-		src.descriptor = "key:" + c.AccessKeyID
-		return src, nil
-	}
-	src.descriptor = "profile:" + name + ":" + profileFingerprint(sc)
-	return src, nil
 }
 
 // checkRoleProfile rejects, as the AWS CLI does, a profile that names a role but no source: the

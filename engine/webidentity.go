@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"os"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/assume-role/assume-role/cache"
 	"github.com/assume-role/assume-role/problem"
@@ -18,90 +17,85 @@ import (
 // maxWebIdentityToken is STS's limit on the WebIdentityToken parameter.
 const maxWebIdentityToken = 20000
 
-// assumeWebIdentity reads an OIDC token from req.WebIdentityTokenFile and calls
-// AssumeRoleWithWebIdentity for req.RoleARN. The result is cached under the role and a hash of the
-// token, so a rotated token file yields new credentials.
-func (e *Engine) assumeWebIdentity(ctx context.Context, req Request) (*Result, error) {
+// planWebIdentity plans AssumeRoleWithWebIdentity with --web-identity-token-file and the role.
+func (e *Engine) planWebIdentity(ctx context.Context, p *Plan) error {
+	req := p.req
 	if err := checkFederated(req, "web identity"); err != nil {
-		return nil, err
+		return err
 	}
 	if req.RoleARN == "" {
-		return nil, problem.New(problem.Usage, "web identity sign-in needs a role").
+		return problem.New(problem.Usage, "web identity sign-in needs a role").
 			WithHint("give -R/--role ARN, ACCOUNT ROLE, or set AWS_ROLE_ARN")
 	}
-	t, err := newFedTarget(req.RoleARN)
+	hop, err := e.webIdentityHop(ctx, p, req.RoleARN, req.WebIdentityTokenFile, "", "", nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	raw, err := os.ReadFile(req.WebIdentityTokenFile)
+	p.Source = Source{Kind: SourceFederated, Origin: "--web-identity-token-file", Label: "web identity token", descriptor: "anonymous"}
+	p.Hops = append(p.Hops, hop)
+	applyFlags(p.Final(), req, e.getenv)
+	return nil
+}
+
+// webIdentityHop reads the token (its hash is part of the cache key, so a rotated token yields new
+// credentials) and plans the AssumeRoleWithWebIdentity call.
+func (e *Engine) webIdentityHop(_ context.Context, _ *Plan, roleARN, tokenFile, sessionName, profile string, duration *time.Duration) (Hop, error) {
+	h := Hop{Kind: HopWebIdentity, Profile: profile, RoleARN: roleARN, TokenFile: tokenFile}
+	if _, _, _, err := stslimits.RoleARN("role", roleARN); err != nil {
+		return h, problem.Wrap(problem.Usage, err, "%s", err.Error())
+	}
+	raw, err := readSmallFile(tokenFile, 4*maxWebIdentityToken)
 	if err != nil {
-		return nil, problem.Wrap(problem.NoCredentials, err, "cannot read the web identity token file %s", req.WebIdentityTokenFile).
-			WithHint("check the path given to --web-identity-token-file or AWS_WEB_IDENTITY_TOKEN_FILE")
+		return h, problem.Wrap(problem.NoCredentials, err, "cannot read the web identity token file %s", tokenFile).
+			WithHint("check the path given to --web-identity-token-file, web_identity_token_file or AWS_WEB_IDENTITY_TOKEN_FILE")
 	}
 	token := strings.TrimSpace(string(raw))
 	if n := len(token); n < 4 || n > maxWebIdentityToken {
-		return nil, problem.New(problem.NoCredentials, "the web identity token file %s holds %d characters; a token has 4 to %d", req.WebIdentityTokenFile, n, maxWebIdentityToken).
+		return h, problem.New(problem.NoCredentials, "the web identity token file %s holds %d characters; a token has 4 to %d", tokenFile, n, maxWebIdentityToken).
 			WithHint("the file must contain only the OIDC ID token (a JWT)")
 	}
-	session, err := e.webIdentitySessionName(req, token)
+	h.token = token
+	switch {
+	case sessionName != "":
+		h.SessionName, h.SessionNameFrom = sessionName, "role_session_name of ["+profileSection(profile)+"]"
+	case e.getenv("AWS_ROLE_SESSION_NAME") != "":
+		h.SessionName, h.SessionNameFrom = e.getenv("AWS_ROLE_SESSION_NAME"), "AWS_ROLE_SESSION_NAME"
+		if err := stslimits.SessionName("AWS_ROLE_SESSION_NAME", h.SessionName); err != nil {
+			return h, problem.Wrap(problem.Usage, err, "%s", err.Error())
+		}
+	case tokenSubject(token) != "":
+		h.SessionName, h.SessionNameFrom = sanitizeName(tokenSubject(token)), "the token's subject"
+	default:
+		h.SessionName, h.SessionNameFrom = e.fallbackSessionName(), "the local user name"
+	}
+	if duration != nil {
+		h.DurationSeconds, h.DurationFrom = int(duration.Seconds()), "duration_seconds of ["+profileSection(profile)+"]"
+	}
+	return h, nil
+}
+
+// webIdentityCall performs a web identity hop (unsigned).
+func (e *Engine) webIdentityCall(ctx context.Context, p *Plan, h *Hop) (*cache.Entry, error) {
+	in := &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn:          aws.String(h.RoleARN),
+		RoleSessionName:  aws.String(h.SessionName),
+		WebIdentityToken: aws.String(h.token),
+		DurationSeconds:  aws.Int32(int32(h.DurationSeconds)),
+		PolicyArns:       policyDescriptors(h.PolicyARNs),
+	}
+	if h.Policy != "" {
+		in.Policy = aws.String(h.Policy)
+	}
+	client, err := e.stsClient(ctx, p, aws.AnonymousCredentials{})
 	if err != nil {
 		return nil, err
 	}
-	duration := req.DurationSeconds
-	if duration == 0 {
-		duration = defaultDuration
+	out, err := client.AssumeRoleWithWebIdentity(ctx, in)
+	if err != nil {
+		return nil, e.explain(err, callInfo{op: "AssumeRoleWithWebIdentity", role: h.RoleARN, duration: h.DurationSeconds, stsRegion: p.STSRegionOrRegion()})
 	}
-	if err := e.resolveFedRegions(ctx, req, t); err != nil {
-		return nil, err
-	}
-	fields := map[string]string{
-		"federation":   "web-identity",
-		"role":         t.roleARN,
-		"token":        hashHex([]byte(token)),
-		"session_name": session,
-		"duration":     strconv.Itoa(duration),
-	}
-	policyFields(req, fields)
-	key := cache.Key{Kind: cache.KindRole, Fields: fields}
-	return e.cachedFederated(ctx, req, key, t, func(ctx context.Context) (*cache.Entry, error) {
-		in := &sts.AssumeRoleWithWebIdentityInput{
-			RoleArn:          aws.String(t.roleARN),
-			RoleSessionName:  aws.String(session),
-			WebIdentityToken: aws.String(token),
-			DurationSeconds:  aws.Int32(int32(duration)),
-			PolicyArns:       policyDescriptors(req.PolicyARNs),
-		}
-		if req.Policy != "" {
-			in.Policy = aws.String(req.Policy)
-		}
-		client, err := e.anonymousSTS(ctx, t)
-		if err != nil {
-			return nil, err
-		}
-		out, err := client.AssumeRoleWithWebIdentity(ctx, in)
-		if err != nil {
-			return nil, e.explain(err, callInfo{op: "AssumeRoleWithWebIdentity", role: t.roleARN, duration: duration, stsRegion: t.stsRegion})
-		}
-		return entryFrom(out.Credentials, out.AssumedRoleUser, t, t.roleARN+" via web identity token", e.now()), nil
-	})
-}
-
-// webIdentitySessionName is the explicit name, AWS_ROLE_SESSION_NAME, the token's subject
-// (sanitised), or a name derived from the local user.
-func (e *Engine) webIdentitySessionName(req Request, token string) (string, error) {
-	if req.SessionName != "" {
-		return req.SessionName, nil
-	}
-	if n := e.getenv("AWS_ROLE_SESSION_NAME"); n != "" {
-		if err := stslimits.SessionName("AWS_ROLE_SESSION_NAME", n); err != nil {
-			return "", problem.Wrap(problem.Usage, err, "%s", err.Error())
-		}
-		return n, nil
-	}
-	if sub := tokenSubject(token); sub != "" {
-		return sanitizeName(sub), nil
-	}
-	return e.fallbackSessionName(), nil
+	_, account, _, _ := stslimits.RoleARN("role", h.RoleARN)
+	return entryFrom(out.Credentials, out.AssumedRoleUser, account, h.RoleARN+" via web identity token", e.now()), nil
 }
 
 // tokenSubject returns the unverified "sub" claim of a JWT, or "".

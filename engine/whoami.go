@@ -23,7 +23,7 @@ func (e *Engine) WhoAmI(ctx context.Context, profile, region string) (*Identity,
 		return nil, err
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, e.explainSource(err, &source{profile: profile, label: "the current environment"})
+		return nil, e.explainSource(err, &Source{Profile: profile, Label: "the current environment"})
 	}
 	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {

@@ -158,7 +158,7 @@ Source credentials come from the AWS SDK's default chain, or --source-profile / 
 	cmd.Flags().BoolVar(&opts.unset, "unset", false, "print statements that clear the variables a previous switch set")
 	cmd.Flags().StringVar(&opts.write, "write-profile", "", "write the credentials into the shared credentials file as this profile")
 	cmd.PersistentFlags().BoolVar(&opts.target.debug, "debug", false, "trace AWS calls on stderr (secrets redacted)")
-	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio), newWhoamiCmd(sio),
+	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio), newWhoamiCmd(sio), newDoctorCmd(sio),
 		newCredentialProcessCmd(sio), newPromptCmd(sio), newExecCmd(sio), newServeCmd(sio), newConsoleCmd(sio))
 	cmd.AddCommand(newShellInitCmd(sio, cmd))
 	cmd.ValidArgsFunction = completeTargets(sio)

@@ -63,7 +63,7 @@ func TestMainUsageErrorsExitTwoWithoutNetwork(t *testing.T) {
 
 func TestCredentialVarsAndUnset(t *testing.T) {
 	exp := time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC)
-	r := &engine.Result{Credentials: aws.Credentials{AccessKeyID: "ASIA1", SecretAccessKey: "s", SessionToken: "t", CanExpire: true, Expires: exp},
+	r := &engine.Result{Ambient: "profile:bastion", Credentials: aws.Credentials{AccessKeyID: "ASIA1", SecretAccessKey: "s", SessionToken: "t", CanExpire: true, Expires: exp},
 		AccountID: "222222222222", RoleName: "read", Region: "eu-west-1"}
 	vars := credentialVars(r, "prod", "read")
 	got := map[string]string{}
@@ -72,7 +72,8 @@ func TestCredentialVarsAndUnset(t *testing.T) {
 	}
 	want := map[string]string{"AWS_ACCESS_KEY_ID": "ASIA1", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t", "AWS_SECURITY_TOKEN": "t",
 		"AWS_CREDENTIAL_EXPIRATION": "2026-11-21T07:00:00Z", "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1",
-		"AWS_ACCOUNT_ID": "222222222222", "AWS_ACCOUNT_NAME": "prod", "AWS_ACCOUNT_ROLE": "read"}
+		"AWS_ACCOUNT_ID": "222222222222", "AWS_ACCOUNT_NAME": "prod", "AWS_ACCOUNT_ROLE": "read",
+		"ASSUME_ROLE_SOURCE": "profile:bastion", "ASSUME_ROLE_EXPORTED_KEY_ID": "ASIA1"}
 	if len(got) != len(want) {
 		t.Fatalf("vars %v", got)
 	}

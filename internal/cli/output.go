@@ -29,7 +29,7 @@ func (o *outputFlags) register(fs *pflag.FlagSet) {
 var ourVars = []string{
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
 	"AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION",
-	"AWS_ACCOUNT_ID", "AWS_ACCOUNT_NAME", "AWS_ACCOUNT_ROLE",
+	"AWS_ACCOUNT_ID", "AWS_ACCOUNT_NAME", "AWS_ACCOUNT_ROLE", engine.EnvSource, engine.EnvExportedKey,
 }
 
 // shadowingVars would make SDKs pick other credentials than the exported ones.
@@ -94,6 +94,11 @@ func credentialVars(r *engine.Result, accountName, roleName string) []shellenv.V
 	if roleName != "" {
 		vars = append(vars, shellenv.Var{Name: "AWS_ACCOUNT_ROLE", Value: roleName})
 	}
+	if r.Ambient != "" {
+		// Where the next switch in this shell starts from (a profile name or a kind, never a secret).
+		vars = append(vars, shellenv.Var{Name: engine.EnvSource, Value: r.Ambient},
+			shellenv.Var{Name: engine.EnvExportedKey, Value: c.AccessKeyID})
+	}
 	return vars
 }
 
@@ -122,7 +127,22 @@ func renderCredentials(w io.Writer, format string, r *engine.Result, accountName
 		return writeJSON(w, credentialProcessJSON(r))
 	}
 	vars := credentialVars(r, accountName, roleName)
+	if format == string(shellenv.Env) {
+		// An env file configures another program, not this shell: no shell bookkeeping.
+		vars = withoutMarkers(vars)
+	}
 	return shellenv.Render(w, shellenv.Shell(format), vars, unsetFor(vars))
+}
+
+// withoutMarkers drops the variables that carry a shell's source across switches.
+func withoutMarkers(vars []shellenv.Var) []shellenv.Var {
+	var out []shellenv.Var
+	for _, v := range vars {
+		if v.Name != engine.EnvSource && v.Name != engine.EnvExportedKey {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 type cliCredentials struct {

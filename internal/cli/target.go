@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/assume-role/assume-role/accounts"
 	"github.com/assume-role/assume-role/cache"
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
@@ -134,15 +132,6 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		}
 		req.TokenCode = pos.token
 	}
-	if req.DurationSeconds == 0 {
-		if v := getenv("AWS_ROLE_SESSION_TIMEOUT"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return nil, problem.New(problem.Usage, "AWS_ROLE_SESSION_TIMEOUT=%q is not a number of seconds", v)
-			}
-			req.DurationSeconds = n
-		}
-	}
 	if t.policy != "" {
 		if req.Policy, err = engine.ReadPolicyArg(t.policy); err != nil {
 			return nil, err
@@ -169,86 +158,25 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		// The role comes from the assertion (or AWS_ROLE_ARN for web identity).
 	case federated && pos.role == "" && tg.req.SAML != nil && len(tg.req.SAML.Assertion) > 0:
 		tg.req.SAML.Role = pos.account // --saml-assertion FILE ROLE: pick the role by name
-	case pos.account != "" || t.profile == "":
-		if err := tg.resolveAccountRole(sio, t, pos); err != nil {
-			return nil, err
-		}
+	case pos.account != "":
+		// The engine resolves coinbase's ACCOUNT ROLE (aliases, partition, a prompt for a missing role).
+		tg.req.Account, tg.req.Role = pos.account, pos.role
+	case t.profile == "":
+		// Neither given: the engine asks for both on a terminal (coinbase's defaults), else refuses.
+		tg.req.Account, tg.req.Role = "", ""
+		tg.req.AskTarget = true
 	}
 	if err := tg.req.Validate(); err != nil {
 		return nil, err
 	}
-	if tg.req.RoleARN != "" && tg.roleName == "" {
-		_, acct, _, _ := stslimits.RoleARN("--role", tg.req.RoleARN)
-		tg.roleName = tg.req.RoleARN[strings.Index(tg.req.RoleARN, ":role/")+len(":role/"):]
-		if tg.accountName == "" {
-			tg.accountName = acct
-			if a, err := accounts.Load(accountsPath(getenv)); err == nil {
-				if n := a.NameFor(acct); n != "" {
-					tg.accountName = n
-				}
-			}
-		}
-	}
 	return tg, nil
 }
 
-// fillNames names the account and role from the result when the command line did not (a role
-// picked from a SAML assertion, AWS_ROLE_ARN): the alias of ~/.aws/accounts, else the ID.
-func (tg *target) fillNames(sio *IO, res *engine.Result) {
-	if tg.roleName == "" {
-		tg.roleName = res.RoleName
-	}
-	if tg.accountName == "" && res.AccountID != "" {
-		tg.accountName = res.AccountID
-		if a, err := accounts.Load(accountsPath(sio.Getenv)); err == nil {
-			if n := a.NameFor(res.AccountID); n != "" {
-				tg.accountName = n
-			}
-		}
-	}
-}
-
-// resolveAccountRole turns ACCOUNT (alias or ID) and ROLE into a role ARN, prompting for missing
-// values on a terminal with coinbase's defaults.
-func (tg *target) resolveAccountRole(sio *IO, t *targetFlags, pos positional) error {
-	account, role := pos.account, pos.role
-	prompter := sio.Prompter
-	canPrompt := prompter != nil && !t.noInput && prompter.CanPrompt()
-	if account == "" || role == "" {
-		if !canPrompt {
-			return problem.New(problem.Usage, "no role to assume").
-				WithHint("give ACCOUNT ROLE (alias or 12-digit ID, and role name), -R/--role ARN or -p/--profile NAME")
-		}
-		var err error
-		if account == "" {
-			if account, err = prompter.Ask("Assume Into Account [default]: ", "default"); err != nil {
-				return problem.Wrap(problem.Interrupted, err, "no account given")
-			}
-		}
-		if role == "" {
-			if role, err = prompter.Ask("Assume Into Role [read]: ", "read"); err != nil {
-				return problem.Wrap(problem.Interrupted, err, "no role given")
-			}
-		}
-	}
-	al, err := accounts.Load(accountsPath(sio.Getenv))
-	if err != nil {
-		return problem.Wrap(problem.Config, err, "%s", err.Error()).WithHint("fix the JSON in %s (alias: \"123456789012\")", accountsPath(sio.Getenv))
-	}
-	id, name, err := al.Resolve(account)
-	if err != nil {
-		return problem.Wrap(problem.Usage, err, "%s", err.Error()).
-			WithHint("use a 12-digit account ID or an alias defined in %s", accountsPath(sio.Getenv))
-	}
-	if err := stslimits.RoleName("ROLE", role); err != nil {
-		return problem.Wrap(problem.Usage, err, "%s", err.Error())
-	}
-	region := firstNonEmpty(tg.req.Region, sio.Getenv("AWS_REGION"), sio.Getenv("AWS_DEFAULT_REGION"))
-	role = strings.TrimPrefix(role, "/")
-	tg.req.RoleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", stslimits.PartitionForRegion(region), id, role)
-	tg.accountName, tg.roleName = name, role
-	tg.req.AccountName = name
-	return nil
+// fillNames names the account and role from the result: the engine resolved them from the plan
+// (the alias of the accounts file, else the ID), so the labels always name what was assumed.
+func (tg *target) fillNames(res *engine.Result) {
+	tg.roleName = res.RoleName
+	tg.accountName = firstNonEmpty(res.AccountName, res.AccountID)
 }
 
 func accountsPath(getenv func(string) string) string {
@@ -290,7 +218,7 @@ func (t *targetFlags) assume(ctx context.Context, sio *IO, args []string) (*targ
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tg.fillNames(sio, res)
+	tg.fillNames(res)
 	return tg, eng, res, nil
 }
 

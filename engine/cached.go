@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"time"
 
 	"github.com/assume-role/assume-role/cache"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,25 +28,6 @@ func (f fetcher) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, err
 	}
 	return entryCredentials(ent), nil
-}
-
-// asEntryProvider wraps any aws.CredentialsProvider.
-func asEntryProvider(p aws.CredentialsProvider, kind, label string, now func() time.Time) entryProvider {
-	if ep, ok := p.(entryProvider); ok {
-		return ep
-	}
-	return fetcher(func(ctx context.Context) (*cache.Entry, error) {
-		c, err := p.Retrieve(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ent := &cache.Entry{Kind: kind, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
-			SessionToken: c.SessionToken, AccountID: c.AccountID, Label: label, Created: now()}
-		if c.CanExpire {
-			ent.Expiration = c.Expires
-		}
-		return ent, nil
-	})
 }
 
 // cachedProvider is the one caching decorator: it serves a fresh entry of key from the cache, or

@@ -13,10 +13,23 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// secretParams are request or response fields whose values never reach the trace.
-var secretParams = map[string]bool{
-	"TokenCode": true, "SAMLAssertion": true, "WebIdentityToken": true, "SecretAccessKey": true,
-	"SessionToken": true, "Password": true, "ProviderId": false,
+// shownParams are the operation parameters whose values the --debug trace may show: names of
+// roles, users, devices and accounts, and session settings. Every other parameter (TokenCode,
+// SAMLAssertion, WebIdentityToken, the SSO AccessToken, client secrets, refresh tokens, and any
+// parameter an SDK update adds) is shown by name only, as Name=<redacted>. The trace shows no
+// header at all (Authorization, X-Amz-Security-Token, x-amz-sso_bearer_token) and no response body.
+var shownParams = map[string]bool{
+	// STS
+	"RoleArn": true, "RoleSessionName": true, "DurationSeconds": true, "ExternalId": true,
+	"SerialNumber": true, "PolicyArns": true, "Tags": true, "TransitiveTagKeys": true,
+	"SourceIdentity": true, "PrincipalArn": true, "ProviderId": true, "Name": true,
+	// Session policies grant permissions; they are not secrets, and MalformedPolicyDocument is
+	// hard to debug without them.
+	"Policy": true,
+	// IAM (MFA device discovery)
+	"UserName": true, "MaxItems": true,
+	// IAM Identity Center (SSO GetRoleCredentials)
+	"AccountId": true, "RoleName": true,
 }
 
 func (e *Engine) debugf(format string, args ...any) {
@@ -26,7 +39,8 @@ func (e *Engine) debugf(format string, args ...any) {
 	fmt.Fprintf(e.debug, "assume-role: debug: "+format+"\n", args...)
 }
 
-// redactParams renders an operation input as key=value pairs with secrets replaced.
+// redactParams renders an operation input as key=value pairs, the values of parameters not in
+// shownParams replaced by <redacted>.
 func redactParams(in any) string {
 	b, err := json.Marshal(in)
 	if err != nil {
@@ -46,7 +60,7 @@ func redactParams(in any) string {
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		v := m[k]
-		if secretParams[k] {
+		if !shownParams[k] {
 			v = "<redacted>"
 		}
 		var vb strings.Builder
@@ -58,7 +72,8 @@ func redactParams(in any) string {
 	return strings.Join(parts, " ")
 }
 
-// debugMiddleware traces each AWS call: operation, redacted parameters, endpoint, status, time.
+// debugMiddleware traces each AWS call: operation, parameters (see shownParams), endpoint,
+// signing region, status, error code, time and request ID.
 func (e *Engine) debugMiddleware() []func(*middleware.Stack) error {
 	return []func(*middleware.Stack) error{func(st *middleware.Stack) error {
 		err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("AssumeRoleDebugParams",
@@ -72,9 +87,8 @@ func (e *Engine) debugMiddleware() []func(*middleware.Stack) error {
 		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("AssumeRoleDebugHTTP",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				if req, ok := in.Request.(*smithyhttp.Request); ok {
-					u := *req.URL
-					u.RawQuery = ""
-					e.debugf("-> %s %s (signing region %s)", req.Method, u.String(), awsmiddleware.GetRegion(ctx))
+					// Scheme, host and path only: no user info, query or header.
+					e.debugf("-> %s %s://%s%s (signing region %s)", req.Method, req.URL.Scheme, req.URL.Host, req.URL.EscapedPath(), awsmiddleware.GetRegion(ctx))
 				}
 				start := time.Now()
 				out, md, err := next.HandleFinalize(ctx, in)
@@ -82,10 +96,14 @@ func (e *Engine) debugMiddleware() []func(*middleware.Stack) error {
 				if resp, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok {
 					status = resp.StatusCode
 				}
+				id := ""
+				if rid, ok := awsmiddleware.GetRequestIDMetadata(md); ok && rid != "" {
+					id = " request-id " + rid
+				}
 				if err != nil {
-					e.debugf("<- %d error %s after %s", status, errorCodeOrKind(err), time.Since(start).Round(time.Microsecond))
+					e.debugf("<- %d error %s after %s%s", status, errorCodeOrKind(err), time.Since(start).Round(time.Microsecond), id)
 				} else {
-					e.debugf("<- %d after %s", status, time.Since(start).Round(time.Microsecond))
+					e.debugf("<- %d after %s%s", status, time.Since(start).Round(time.Microsecond), id)
 				}
 				return out, md, err
 			}), middleware.After)

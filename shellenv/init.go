@@ -13,41 +13,27 @@ type InitOptions struct {
 	// path. Empty means "assume-role". The function is named after its
 	// basename (without ".exe").
 	Binary string
-	// Passthrough lists subcommands that run the binary directly, with the
-	// terminal attached and nothing eval'ed. Nil means DefaultPassthrough().
-	// Entries must be plain words (letters, digits, '-', '_', '.', ':').
-	Passthrough []string
 }
 
-// DefaultPassthrough returns the subcommands that must not be eval'ed: they are
-// interactive, long-running, or print something other than shell code.
-func DefaultPassthrough() []string {
-	return []string{
-		"exec", "serve", "credential-process", "cache", "whoami", "console",
-		"prompt", "shell-init", "completion", "help", "version",
-	}
-}
-
-var (
-	funcName    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*$`)
-	subcommand  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.:-]*$`)
-	helpFlagPat = []string{"-h*", "--help*", "--version*"}
-)
+var funcName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*$`)
 
 // ShellInit returns the code a user evaluates from their shell's startup file
 // (for example eval "$(assume-role shell-init zsh)") to define a function that
 // wraps the binary.
 //
-// When the first argument is a Passthrough subcommand, or any argument before
-// "--" starts with -h, --help or --version, the function runs the binary
-// directly. Otherwise it runs the binary with ShellEnvVar set to the shell's
-// name, captures its standard output, and evaluates it only when the binary
-// exits with status 0; on failure it returns the binary's status (PowerShell:
-// leaves it in $LASTEXITCODE) and evaluates nothing. Standard error and
-// standard input stay on the terminal in both cases.
+// The function never captures or evaluates what the binary prints: it runs the
+// binary with the terminal as standard input, output and error, so that every
+// subcommand (exec's interactive programs, serve, -o json, version, help…)
+// behaves as if called directly. It creates an empty private temporary file
+// and names it, with its shell, in CodeFileEnvVar and ShellEnvVar; the binary
+// writes shell code into that file only when it produces exports for that
+// shell (a switch or --unset; see WriteCodeFile). The function evaluates the
+// file only when the binary exits with status 0 and wrote something, removes
+// it, and returns the binary's status (PowerShell: leaves it in
+// $LASTEXITCODE).
 //
-// Bash and Zsh share one function body; fish needs 3.1 or later. Env has no
-// shell integration and returns an error.
+// Bash and Zsh share one function body; fish needs 3.1 or later, PowerShell
+// 5.1 or later. Env has no shell integration and returns an error.
 func ShellInit(sh Shell, opts InitOptions) (string, error) {
 	bin := opts.Binary
 	if bin == "" {
@@ -60,22 +46,13 @@ func ShellInit(sh Shell, opts InitOptions) (string, error) {
 	if !funcName.MatchString(name) || strings.ContainsFunc(bin, isControl) || strings.HasSuffix(bin, "/") || strings.HasSuffix(bin, `\`) {
 		return "", fmt.Errorf("invalid binary %q: its basename must be a plain command name", bin)
 	}
-	pass := opts.Passthrough
-	if pass == nil {
-		pass = DefaultPassthrough()
-	}
-	for _, p := range pass {
-		if !subcommand.MatchString(p) {
-			return "", fmt.Errorf("invalid passthrough subcommand %q: must match %s", p, subcommand)
-		}
-	}
 	switch sh {
 	case Bash, Zsh:
-		return initPOSIX(sh, name, bin, pass), nil
+		return initPOSIX(sh, name, bin), nil
 	case Fish:
-		return initFish(name, bin, pass), nil
+		return initFish(name, bin), nil
 	case PowerShell:
-		return initPowerShell(name, bin, pass), nil
+		return initPowerShell(name, bin), nil
 	case Env:
 		return "", fmt.Errorf("shell integration is not available for the env format: choose bash, zsh, fish or powershell")
 	}
@@ -84,90 +61,70 @@ func ShellInit(sh Shell, opts InitOptions) (string, error) {
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
-// quoteAll quotes each word for sh and joins them with sep.
-func quoteAll(sh Shell, words []string, sep string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = Quote(sh, w)
-	}
-	return strings.Join(q, sep)
-}
-
-func initPOSIX(sh Shell, name, bin string, pass []string) string {
-	cmd := "command " + quotePOSIX(bin) + ` "$@"`
-	passCase := ""
-	if len(pass) > 0 {
-		passCase = fmt.Sprintf("  case \"${1-}\" in\n    %s) %s; return ;;\n  esac\n", quoteAll(sh, pass, "|"), cmd)
-	}
+func initPOSIX(sh Shell, name, bin string) string {
 	return fmt.Sprintf(`# %[1]s shell integration for %[2]s: eval "$(%[1]s shell-init %[2]s)"
-# Runs %[1]s, and evaluates its output in this shell only when it succeeds.
+# Runs %[1]s on the terminal; evaluates only the code it writes for this shell
+# into a private temporary file (a switch's exports, --unset), and only on success.
 function %[1]s {
-  local __ar_arg __ar_out
-%[3]s  for __ar_arg in "$@"; do
-    case "$__ar_arg" in
-      --) break ;;
-      %[4]s) %[5]s; return ;;
-    esac
-  done
-  __ar_out="$(%[6]s=%[2]s %[5]s)" || return $?
-  eval "$__ar_out"
+  local __ar_file __ar_status=0
+  __ar_file="$(command mktemp "${TMPDIR:-/tmp}/assume-role.XXXXXXXXXX")" || return
+  %[3]s=%[2]s %[4]s="$__ar_file" command %[5]s "$@" || __ar_status=$?
+  if [ "$__ar_status" -eq 0 ] && [ -s "$__ar_file" ]; then
+    . "$__ar_file" || __ar_status=$?
+  fi
+  command rm -f -- "$__ar_file"
+  return "$__ar_status"
 }
-`, name, string(sh), passCase, strings.Join(helpFlagPat, "|"), cmd, ShellEnvVar)
+`, name, string(sh), ShellEnvVar, CodeFileEnvVar, quotePOSIX(bin))
 }
 
-func initFish(name, bin string, pass []string) string {
-	cmd := "command " + quoteFish(bin) + " $argv"
-	passSwitch := ""
-	if len(pass) > 0 {
-		passSwitch = fmt.Sprintf("    switch \"$argv[1]\"\n        case %s\n            %s\n            return $status\n    end\n",
-			quoteAll(Fish, pass, " "), cmd)
-	}
+func initFish(name, bin string) string {
 	return fmt.Sprintf(`# %[1]s shell integration for fish: %[1]s shell-init fish | source
-# Runs %[1]s, and evaluates its output in this shell only when it succeeds.
+# Runs %[1]s on the terminal; evaluates only the code it writes for this shell
+# into a private temporary file (a switch's exports, --unset), and only on success.
 function %[1]s --description 'Assume AWS IAM roles in this shell'
-%[2]s    for arg in $argv
-        switch "$arg"
-            case '--'
-                break
-            case %[3]s
-                %[4]s
-                return $status
-        end
+    set -l __ar_dir /tmp
+    if test -n "$TMPDIR"
+        set __ar_dir $TMPDIR
     end
-    set -l out (%[5]s=fish %[4]s)
-    or return $status
-    string join \n -- $out | source
+    set -l __ar_file (command mktemp $__ar_dir/assume-role.XXXXXXXXXX)
+    or return
+    %[2]s=fish %[3]s=$__ar_file command %[4]s $argv
+    set -l __ar_status $status
+    if test $__ar_status -eq 0; and test -s $__ar_file
+        source $__ar_file
+        set __ar_status $status
+    end
+    command rm -f -- $__ar_file
+    return $__ar_status
 end
-`, name, passSwitch, quoteAll(Fish, helpFlagPat, " "), cmd, ShellEnvVar)
+`, name, ShellEnvVar, CodeFileEnvVar, quoteFish(bin))
 }
 
-func initPowerShell(name, bin string, pass []string) string {
-	likes := make([]string, len(helpFlagPat))
-	for i, p := range helpFlagPat {
-		likes[i] = "$arg -clike " + quotePowerShell(p)
-	}
-	passList := "@()"
-	if len(pass) > 0 {
-		passList = "@(" + quoteAll(PowerShell, pass, ", ") + ")"
-	}
+func initPowerShell(name, bin string) string {
 	return fmt.Sprintf(`# %[1]s shell integration for PowerShell:
 #   %[1]s shell-init powershell | Out-String | Invoke-Expression
-# Runs %[1]s, and evaluates its output in this session only when it succeeds.
+# Runs %[1]s on the console; evaluates only the code it writes for this session
+# into a private temporary file (a switch's exports, --unset), and only on success.
 function %[1]s {
     $bin = Get-Command -Name %[2]s -CommandType Application -ErrorAction Stop |
         Select-Object -First 1 -ExpandProperty Path
-    $passthrough = %[3]s
-    $direct = $args.Count -gt 0 -and $passthrough -ccontains $args[0]
-    foreach ($arg in $args) {
-        if ($arg -ceq '--') { break }
-        if (%[4]s) { $direct = $true }
+    $file = New-TemporaryFile
+    $previousShell = $Env:%[3]s
+    $previousFile = $Env:%[4]s
+    $Env:%[3]s = 'powershell'
+    $Env:%[4]s = $file.FullName
+    try {
+        & $bin @args
+        if ($LASTEXITCODE -eq 0) {
+            $code = [System.IO.File]::ReadAllText($file.FullName)
+            if ($code) { Invoke-Expression $code }
+        }
+    } finally {
+        $Env:%[3]s = $previousShell
+        $Env:%[4]s = $previousFile
+        Remove-Item -LiteralPath $file.FullName -Force -ErrorAction SilentlyContinue
     }
-    if ($direct) { & $bin @args; return }
-    $previous = $Env:%[5]s
-    $Env:%[5]s = 'powershell'
-    try { $out = & $bin @args } finally { $Env:%[5]s = $previous }
-    if ($LASTEXITCODE -ne 0) { return }
-    if ($out) { Invoke-Expression ($out -join "`+"`n"+`") }
 }
-`, name, quotePowerShell(bin), passList, strings.Join(likes, " -or "), ShellEnvVar)
+`, name, quotePowerShell(bin), ShellEnvVar, CodeFileEnvVar)
 }

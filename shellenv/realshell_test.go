@@ -222,17 +222,22 @@ func TestRenderInRealShells(t *testing.T) {
 	}
 }
 
-// fakeBinary stands in for assume-role: it logs how it was called and prints
-// shell code, fails, or behaves like a passthrough command.
+// fakeBinary stands in for assume-role: it logs how it was called, checks that
+// the function gave it an empty private code file, and writes shell code into
+// it, fails, or prints something that must never be evaluated.
 const fakeBinary = `#!/bin/sh
 printf '%s\0' "${ASSUME_ROLE_SHELL-<unset>}" "$#" "$@" >> "$AR_FAKE_DIR/log"
+code=${ASSUME_ROLE_SHELL_CODE_FILE-}
+if [ -z "$code" ] || [ ! -f "$code" ] || [ -s "$code" ] || [ -z "$(find "$code" -perm 0600)" ]; then
+	echo "fake: no empty private code file: $code" >&2; exit 98
+fi
 case "${1-}" in
-fail) echo 'fake: failing on purpose' >&2; echo 'export AR_LEAK=1'; exit 3 ;;
+fail) echo 'fake: failing on purpose' >&2; echo 'export AR_LEAK=1'; cat "$AR_FAKE_DIR/leak.$ASSUME_ROLE_SHELL" > "$code"; exit 3 ;;
 whoami) echo 'export AR_LEAK=1'; exit 5 ;;
---unset) exec cat "$AR_FAKE_DIR/unset.$ASSUME_ROLE_SHELL" ;;
+--unset) exec cat "$AR_FAKE_DIR/unset.$ASSUME_ROLE_SHELL" > "$code" ;;
 prod)
-	if [ -z "${ASSUME_ROLE_SHELL+x}" ]; then echo 'export AR_LEAK=1'; exit 0; fi
-	exec cat "$AR_FAKE_DIR/set.$ASSUME_ROLE_SHELL" ;;
+	if [ "${2-}" = --help ]; then echo 'export AR_LEAK=1'; exit 0; fi
+	exec cat "$AR_FAKE_DIR/set.$ASSUME_ROLE_SHELL" > "$code" ;;
 esac
 echo "fake: unexpected arguments: $*" >&2
 exit 99
@@ -260,6 +265,10 @@ func testShellInit(t *testing.T, d dialect, byPath bool) {
 		opts.Binary = filepath.Join(binDir, "assume-role")
 	}
 	writeFile(t, filepath.Join(binDir, "assume-role"), fakeBinary, 0o755)
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
 
 	init, err := ShellInit(d.sh, opts)
 	if err != nil {
@@ -268,6 +277,7 @@ func testShellInit(t *testing.T, d dialect, byPath bool) {
 	writeFile(t, filepath.Join(dir, "init"), init, 0o600)
 	set := valueVars(realValues(dir))
 	writeFile(t, filepath.Join(dir, "set."+string(d.sh)), renderString(t, d.sh, set, []string{"AR_PRESET"}), 0o600)
+	writeFile(t, filepath.Join(dir, "leak."+string(d.sh)), renderString(t, d.sh, []Var{{Name: "AR_LEAK", Value: "1"}}, nil), 0o600)
 	var names []string
 	for _, v := range set {
 		names = append(names, v.Name)
@@ -293,7 +303,7 @@ func testShellInit(t *testing.T, d dialect, byPath bool) {
 	}
 	s.WriteString(d.source("AR_INIT"))
 
-	// Eval path: variables land in the calling shell.
+	// A switch: the code written into the file lands in the calling shell.
 	call("", "prod", "two words", "it's", "")
 	want = append(want, "status=0")
 	for _, v := range set {
@@ -301,14 +311,15 @@ func testShellInit(t *testing.T, d dialect, byPath bool) {
 	}
 	expectVar("AR_PRESET", "", false)
 	expectVar(ShellEnvVar, "", false)
+	expectVar(CodeFileEnvVar, "", false)
 
-	// Failure: nothing is evaluated, the status propagates.
-	call("", "fail")
+	// Failure: nothing is evaluated, not even code written into the file; the status propagates.
+	call(` > "$AR_FAKE_DIR/fail.out"`, "fail")
 	want = append(want, "status=3")
 	expectVar("AR_LEAK", "", false)
 	expectVar("AR_KEEP", "keep", true)
 
-	// Passthrough: output is printed, not evaluated.
+	// Standard output is printed as is, never evaluated, and the status propagates.
 	call(` > "$AR_FAKE_DIR/whoami.out"`, "whoami")
 	want = append(want, "status=5")
 	expectVar("AR_LEAK", "", false)
@@ -316,12 +327,7 @@ func testShellInit(t *testing.T, d dialect, byPath bool) {
 	want = append(want, "status=0")
 	expectVar("AR_LEAK", "", false)
 
-	// A help flag after "--" is an argument, not a request for help.
-	call("", "prod", "--", "--help")
-	want = append(want, "status=0")
-	expectVar("AR_V0", set[0].Value, true)
-
-	// --unset goes through the eval path.
+	// --unset writes its statements into the file too.
 	call("", "--unset")
 	want = append(want, "status=0")
 	expectVar("AR_V0", "", false)
@@ -329,26 +335,28 @@ func testShellInit(t *testing.T, d dialect, byPath bool) {
 
 	recs, stderr := d.run(t, dir, "C.UTF-8", s.String(),
 		"PATH="+filepath.Join(dir, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"AR_INIT="+filepath.Join(dir, "init"), "AR_FAKE_DIR="+dir,
+		"AR_INIT="+filepath.Join(dir, "init"), "AR_FAKE_DIR="+dir, "TMPDIR="+tmp,
 		"AR_PRESET=preset", "AR_KEEP=keep")
 	compareRecords(t, recs, want)
 	if stderr != "fake: failing on purpose\n" {
 		t.Errorf("stderr = %q, want only the binary's own message", stderr)
 	}
-	for _, f := range []string{"whoami.out", "help.out"} {
+	for _, f := range []string{"fail.out", "whoami.out", "help.out"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil || string(b) != "export AR_LEAK=1\n" {
-			t.Errorf("%s = %q, %v; want the passthrough output printed as is", f, b, err)
+			t.Errorf("%s = %q, %v; want the output printed as is", f, b, err)
 		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the function left %d temporary files in TMPDIR", len(left))
 	}
 
 	sh := string(d.sh)
 	wantLog := [][]string{
 		{sh, "4", "prod", "two words", "it's", ""},
 		{sh, "1", "fail"},
-		{"<unset>", "1", "whoami"},
-		{"<unset>", "2", "prod", "--help"},
-		{sh, "3", "prod", "--", "--help"},
+		{sh, "1", "whoami"},
+		{sh, "2", "prod", "--help"},
 		{sh, "1", "--unset"},
 	}
 	var wantRecs []string

@@ -33,6 +33,9 @@ type IO struct {
 	HTTPClient  aws.HTTPClient // nil: the engine default
 	// Executable is the path of the running binary (for shell-init and credential_process lines).
 	Executable string
+	// ShellCodeFile is where the shell function of shell-init wants the shell code it evaluates
+	// (ASSUME_ROLE_SHELL_CODE_FILE); empty when not called by the function.
+	ShellCodeFile string
 }
 
 // System returns the IO of the real process.
@@ -44,6 +47,8 @@ func System() *IO {
 		StdoutIsTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		Prompter:    &tty.Prompter{Disabled: os.Getenv("ASSUME_ROLE_NO_INPUT") != ""},
 		Executable:  exe,
+		// Read first: it is then removed from the environment every child inherits.
+		ShellCodeFile: takeShellCodeFile(),
 	}
 }
 
@@ -160,7 +165,7 @@ Source credentials come from the AWS SDK's default chain, or --source-profile / 
 	cmd.PersistentFlags().BoolVar(&opts.target.debug, "debug", false, "trace AWS calls on stderr (secrets redacted)")
 	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio), newWhoamiCmd(sio), newDoctorCmd(sio),
 		newCredentialProcessCmd(sio), newPromptCmd(sio), newExecCmd(sio), newServeCmd(sio), newConsoleCmd(sio))
-	cmd.AddCommand(newShellInitCmd(sio, cmd))
+	cmd.AddCommand(newShellInitCmd(sio))
 	cmd.ValidArgsFunction = completeTargets(sio)
 	registerCompletions(cmd, sio)
 	return cmd

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/shellenv"
@@ -32,7 +33,9 @@ func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string
 		if format == formatJSON || format == formatCredentialProcess {
 			return problem.New(problem.Usage, "--unset prints shell code: use -o bash, zsh, fish or powershell")
 		}
-		return shellenv.Render(sio.Out, shellenv.Shell(format), nil, append(append([]string(nil), ourVars...), shadowingVars...))
+		return emitShellCode(sio, format, func(w io.Writer) error {
+			return shellenv.Render(w, shellenv.Shell(format), nil, append(append([]string(nil), ourVars...), shadowingVars...))
+		})
 	}
 	if o.write != "" {
 		if err := checkProfileName(sio.Getenv, o.write); err != nil {
@@ -51,14 +54,16 @@ func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string
 			return nil // the profile was what was asked for; -o prints the credentials too
 		}
 	}
-	if sio.StdoutIsTTY && !explicit {
+	if sio.StdoutIsTTY && !explicit && !forShellFunction(sio, format) {
 		// Never dump secrets on a screen by accident.
 		fmt.Fprintf(sio.Err, "assume-role: %s\n", describe(res, tg.accountName, tg.roleName))
 		fmt.Fprintf(sio.Err, "assume-role: hint: to use them in this shell run: eval \"$(assume-role %s)\" (or set up `assume-role shell-init`; -o %s prints them here)\n",
 			shellQuoteArgs(commandLine(cmd)), format)
 		return nil
 	}
-	return renderCredentials(sio.Out, format, res, tg.accountName, tg.roleName)
+	return emitShellCode(sio, format, func(w io.Writer) error {
+		return renderCredentials(w, format, res, tg.accountName, tg.roleName)
+	})
 }
 
 // commandLine rebuilds the arguments the user gave (flags first, then positional arguments),

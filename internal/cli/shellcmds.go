@@ -14,7 +14,7 @@ import (
 
 // newShellInitCmd prints the shell function that makes `assume-role prod read` change the
 // calling shell (coinbase's `source $(which assume-role)` mode, without sourcing a binary).
-func newShellInitCmd(sio *IO, root *cobra.Command) *cobra.Command {
+func newShellInitCmd(sio *IO) *cobra.Command {
 	return &cobra.Command{
 		Use:       "shell-init bash|zsh|fish|powershell",
 		Short:     "Print the shell function for your rc file: eval \"$(assume-role shell-init bash)\"",
@@ -25,14 +25,7 @@ func newShellInitCmd(sio *IO, root *cobra.Command) *cobra.Command {
 			if err != nil {
 				return usageError(err)
 			}
-			var pass []string
-			for _, c := range root.Commands() {
-				pass = append(pass, c.Name())
-				pass = append(pass, c.Aliases...)
-			}
-			pass = append(pass, "completion", "help")
-			sort.Strings(pass)
-			code, err := shellenv.ShellInit(sh, shellenv.InitOptions{Binary: "assume-role", Passthrough: dedupe(pass)})
+			code, err := shellenv.ShellInit(sh, shellenv.InitOptions{Binary: "assume-role"})
 			if err != nil {
 				return usageError(err)
 			}
@@ -40,16 +33,6 @@ func newShellInitCmd(sio *IO, root *cobra.Command) *cobra.Command {
 			return err
 		},
 	}
-}
-
-func dedupe(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // newPromptCmd prints a prompt segment like aws:(prod:read 47m) from the environment only: no

@@ -50,6 +50,9 @@ func (e *Engine) explain(err error, c callInfo) *problem.Problem {
 	if errors.Is(err, context.Canceled) {
 		return problem.Wrap(problem.Interrupted, err, "interrupted")
 	}
+	if p := processProblem(err, ""); p != nil {
+		return p // never the SDK's text: it quotes the process's output
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return networkProblem(err, c)
@@ -214,6 +217,9 @@ func orUnknown(s string) string {
 func (e *Engine) explainSource(err error, src *Source) *problem.Problem {
 	if p := problem.As(err); p != nil {
 		return p
+	}
+	if p := processProblem(err, processLabel(src)); p != nil {
+		return p // never the SDK's text: it quotes the process's output
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "ec2imds") || strings.Contains(msg, "IMDS") || strings.Contains(msg, "no EC2 IMDS role") {

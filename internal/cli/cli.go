@@ -47,7 +47,7 @@ func System() *IO {
 		StdoutIsTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		Prompter:    &tty.Prompter{Disabled: os.Getenv("ASSUME_ROLE_NO_INPUT") != ""},
 		Executable:  exe,
-		// Read first: it is then removed from the environment every child inherits.
+		// Taken out of the environment: no program this process runs inherits it.
 		ShellCodeFile: takeShellCodeFile(),
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/shellenv"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
 type rootOptions struct {
@@ -64,27 +63,4 @@ func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string
 	return emitShellCode(sio, format, func(w io.Writer) error {
 		return renderCredentials(w, format, res, tg.accountName, tg.roleName)
 	})
-}
-
-// commandLine rebuilds the arguments the user gave (flags first, then positional arguments),
-// leaving out -o so that the suggested eval picks the shell's format.
-func commandLine(cmd *cobra.Command) []string {
-	var out []string
-	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if f.Name == "output" || f.Name == "debug" {
-			return
-		}
-		if f.Value.Type() == "bool" {
-			out = append(out, "--"+f.Name)
-			return
-		}
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			for _, v := range sv.GetSlice() {
-				out = append(out, "--"+f.Name, v)
-			}
-			return
-		}
-		out = append(out, "--"+f.Name, f.Value.String())
-	})
-	return append(out, cmd.Flags().Args()...)
 }

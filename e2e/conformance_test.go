@@ -48,16 +48,7 @@ import (
 // knownDivergences are rows where assume-role resolves another identity, or sends other parameters,
 // than the AWS CLI: product bugs for the engine's resolution plan (issue 8). Each logs KNOWN
 // DIVERGENCE with the details instead of failing. Remove a row once the product conforms.
-var knownDivergences = map[string]string{
-	"role:source_profile-is-itself": "source_profile naming the role profile itself: the SDK already assumes the role " +
-		"from the profile's keys, then we assume it again from that session (AccessDenied, exit 5); botocore makes one AssumeRole with the keys",
-	"mfa_serial-mid-chain": "--token-code does not reach an intermediate hop with mfa_serial (the SDK's token provider asks the terminal: exit 6, " +
-		"\"pass the code … --token-code\"); botocore prompts for that hop",
-	"mfa_serial,mfa_process:AWS_PROFILE": "whoami through AWS_PROFILE ignores the profile's mfa_process (looked up for profile \"\"): exit 6, " +
-		"\"… or set mfa_process in the profile\" although it is set",
-	"source_profile-missing:refused": "refused, but the error says the profile itself (\"orphan\") is not in the files instead of naming " +
-		"the missing source profile \"nosuch\" (botocore: The source profile \"nosuch\" could not be found)",
-}
+var knownDivergences = map[string]string{}
 
 // confInvocation is how our side is asked to resolve the row's profile.
 type confInvocation int
@@ -787,7 +778,11 @@ func TestConformanceDoctor(t *testing.T) {
 			if name == "" {
 				name = "default"
 			}
-			r := w.runEnv(env, "doctor", "-p", name, "--json")
+			args := []string{"doctor", "--json"}
+			if c.profile != "" || env["AWS_ROLE_ARN"] == "" {
+				args = append(args, "-p", name)
+			} // else the role comes from the environment (AWS_ROLE_ARN with a web identity token)
+			r := w.runEnv(env, args...)
 			if calls := w.calls(); len(calls) != 0 {
 				t.Errorf("doctor called AWS: %v", calls)
 			}

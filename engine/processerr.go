@@ -85,15 +85,13 @@ func processProblem(err error, label string) *problem.Problem {
 		WithHint("run the profile's credential_process command by hand to see why")
 }
 
-// processLabel names the profile whose credential_process src runs: src's own profile, or the
-// profile of its source_profile chain that has one.
-func processLabel(src *source) string {
-	for p := src.shared; p != nil; p = p.Source {
-		if p.CredentialProcess != "" {
-			return fmt.Sprintf("profile %q", p.Profile)
-		}
+// processLabel names the profile whose credential_process src runs: the plan's source is always
+// the profile of the chain that has it.
+func processLabel(src *Source) string {
+	if src.Profile != "" {
+		return fmt.Sprintf("profile %q", src.Profile)
 	}
-	return src.label
+	return src.Label
 }
 
 // outputLength is the length of the output quoted in the SDK's "parse failed of process output:

@@ -41,6 +41,18 @@ func (e *Engine) loadProfile(ctx context.Context, name string) (*config.SharedCo
 	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
 		o.ConfigFiles, o.CredentialsFiles = cf, crf
 	})
+	var ar config.SharedConfigAssumeRoleError
+	if errors.As(err, &ar) {
+		// A source_profile that does not exist, or that has no credentials: name it, not the profile
+		// that points to it.
+		var nf config.SharedConfigProfileNotExistError
+		if errors.As(ar.Err, &nf) {
+			return nil, false, problem.Wrap(problem.Config, err, "the source_profile %q of role %s does not exist", ar.Profile, ar.RoleARN).
+				WithHint("add [profile %s] to %s or fix the profile's source_profile", ar.Profile, cf[0])
+		}
+		return nil, false, problem.Wrap(problem.Config, err, "the source_profile %q of role %s has no credentials (or the source_profile settings form a cycle)", ar.Profile, ar.RoleARN).
+			WithHint("give [profile %s] keys, SSO settings, credential_process, or its own role with a source", ar.Profile)
+	}
 	var nf config.SharedConfigProfileNotExistError
 	if errors.As(err, &nf) {
 		return nil, false, nil
@@ -126,7 +138,7 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 			}
 			serial := o.SerialNumber
 			o.TokenProvider = func() (string, error) {
-				return e.mfaCode(ctx, aws.ToString(serial), "", e.profileKey(profile, "mfa_process"))
+				return e.mfaCode(ctx, aws.ToString(serial), "", e.profileKey(firstSet(profile, e.getenv("AWS_PROFILE"), e.getenv("AWS_DEFAULT_PROFILE"), "default"), "mfa_process"))
 			}
 		}),
 	}

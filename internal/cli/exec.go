@@ -18,17 +18,21 @@ import (
 
 // credentialEnvVars are removed from a child's environment before ours are added, so no stale
 // credentials or profile can shadow them.
-var credentialEnvVars = append(append([]string{
+var credentialEnvVars = append(append(append([]string{
 	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_SESSION_EXPIRATION", "ASSUME_ROLE_SHELL",
-}, ourVars...), shadowingVars...)
+}, ourVars...), shadowingVars...), foreignCredentialVars...)
 
-// childEnv returns environ without our and shadowing variables, plus vars.
+// childEnv returns environ without our, shadowing and foreign credential variables, and without
+// those of vars, plus vars.
 func childEnv(environ []string, vars []shellenv.Var) []string {
 	drop := map[string]bool{}
 	for _, n := range credentialEnvVars {
 		drop[n] = true
+	}
+	for _, v := range vars {
+		drop[v.Name] = true
 	}
 	var out []string
 	for _, kv := range environ {
@@ -72,7 +76,10 @@ Its exit code and signals pass through; stdin, stdout and stderr are the command
 With --server the command gets a local credentials endpoint instead of fixed keys
 (AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN): the role is re-assumed before the
 credentials expire, so a command that runs longer than any session (even a chained role capped at one hour)
-keeps working, with no new MFA prompt while the cached MFA session lasts.`,
+keeps working, with no new MFA prompt while the cached MFA session lasts. So that the endpoint is the only
+credential source its SDK finds, the command also gets AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and
+BOTO_CONFIG set to /dev/null: settings of ~/.aws/config other than the region (exported as AWS_REGION) must
+then come from environment variables (AWS_DEFAULT_OUTPUT, AWS_CA_BUNDLE, AWS_ENDPOINT_URL, …).`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			t.debug, _ = c.Flags().GetBool("debug")
@@ -122,12 +129,12 @@ func serverVars(vars []shellenv.Var, srv *credserver.Server) []shellenv.Var {
 		}
 		out = append(out, v)
 	}
-	return append(out,
+	out = append(out,
 		shellenv.Var{Name: "AWS_CONTAINER_CREDENTIALS_FULL_URI", Value: srv.URL()},
-		shellenv.Var{Name: "AWS_CONTAINER_AUTHORIZATION_TOKEN", Value: srv.Token()},
-		// SDKs read the shared credentials file before the container endpoint: hide it, or the
-		// child would silently use the [default] keys instead of the role.
-		shellenv.Var{Name: "AWS_SHARED_CREDENTIALS_FILE", Value: os.DevNull})
+		shellenv.Var{Name: "AWS_CONTAINER_AUTHORIZATION_TOKEN", Value: srv.Token()})
+	// SDKs read the shared files (and botocore ~/.boto) before the container endpoint: hide them,
+	// or the child would silently act as [default] instead of the role.
+	return append(out, endpointOnlyVars()...)
 }
 
 // startServer serves req's credentials on loopback, re-assuming the role within margin of expiry.
@@ -173,8 +180,9 @@ that point SDKs at it (AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORI
 and serves until interrupted, re-assuming the role before the credentials expire. Requests without the token
 or with a non-loopback Host header are refused. Requests are logged on stderr, without secrets.
 
-The printed variables also set AWS_SHARED_CREDENTIALS_FILE=/dev/null, because SDKs read that file before the
-endpoint: give them to the programs or containers that should use the role, not to your login shell.`,
+The printed variables also set AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and BOTO_CONFIG to /dev/null and
+unset AWS_PROFILE and other credential variables, because SDKs read those before the endpoint: give them to
+the programs or containers that should use the role, not to your login shell.`,
 		Args: cobra.MaximumNArgs(4),
 		RunE: func(c *cobra.Command, args []string) error {
 			t.debug, _ = c.Flags().GetBool("debug")
@@ -196,7 +204,7 @@ endpoint: give them to the programs or containers that should use the role, not 
 			}
 			defer srv.Close()
 			vars := serverVars(credentialVars(res, tg.accountName, tg.roleName), srv)
-			unset := []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"}
+			unset := append([]string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"}, foreignCredentialVars...)
 			if err := shellenv.Render(sio.Out, shellenv.Shell(shFormat), vars, unset); err != nil {
 				return err
 			}

@@ -140,6 +140,9 @@ func (e *Engine) resolveSource(ctx context.Context, profile string) (*source, er
 	if err := checkRoleProfile(sc); err != nil {
 		return nil, err
 	}
+	if err := e.guardSelfLoop(ctx, name, sc); err != nil {
+		return nil, err
+	}
 	src := &source{profile: name, shared: sc, label: fmt.Sprintf("profile %q", name)}
 	if sc.Credentials.HasKeys() && sc.RoleARN == "" {
 		c := sc.Credentials

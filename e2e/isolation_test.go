@@ -25,11 +25,10 @@ const nodeSDKDir = "testdata/node"
 // sdkConsumer is a program that calls sts get-caller-identity through its SDK's default
 // credential chain and prints the answer as JSON.
 type sdkConsumer struct {
-	name      string
-	botocore  bool // reads botocore's legacy sources (~/.boto, AWS_CREDENTIAL_FILE)
-	argv      []string
-	env       map[string]string
-	installed bool
+	name     string
+	botocore bool // reads botocore's legacy sources (~/.boto, AWS_CREDENTIAL_FILE)
+	argv     []string
+	env      map[string]string
 }
 
 // nodeIdentity is get-caller-identity with @aws-sdk/client-sts (JS SDK v3).

@@ -48,6 +48,16 @@ type Options struct {
 	Debug      io.Writer           // --debug trace with secrets redacted; default off
 	// RunMFAProcess runs a profile's mfa_process command and returns its stdout. Default: sh -c.
 	RunMFAProcess func(ctx context.Context, command string) (string, error)
+	// Setenv sets a variable of the process environment, which the AWS SDK passes to the
+	// credential_process commands it starts (it takes no other environment): the engine records
+	// there which profiles it is resolving (ResolvingEnvVar), so that an assume-role started by
+	// such a command recognises a loop. Default: nil, nothing recorded. The CLI passes os.Setenv.
+	Setenv func(key, value string) error
+	// SelfCommand reports whether a credential_process command line runs this program to get
+	// credentials, and the source profile it names ("" = none: the environment decides). With it
+	// the engine refuses, before starting anything, a source whose credential_process would run
+	// assume-role resolving that same source. Default: nil (only ResolvingEnvVar is checked).
+	SelfCommand func(command string) (sourceProfile string, ok bool)
 }
 
 // Engine assumes roles. It is safe for concurrent use once built.
@@ -61,13 +71,15 @@ type Engine struct {
 	debug   io.Writer
 	mfaProc func(ctx context.Context, command string) (string, error)
 
-	usedCodes sync.Map // MFA codes given with requests and already sent
+	usedCodes   sync.Map // MFA codes given with requests and already sent
+	setenv      func(key, value string) error
+	selfCommand func(command string) (string, bool)
 }
 
 // New builds an Engine.
 func New(o Options) *Engine {
 	e := &Engine{getenv: o.Getenv, now: o.Now, http: o.HTTPClient, prompt: o.Prompter, cache: o.Cache,
-		warn: o.Warn, debug: o.Debug, mfaProc: o.RunMFAProcess}
+		warn: o.Warn, debug: o.Debug, mfaProc: o.RunMFAProcess, setenv: o.Setenv, selfCommand: o.SelfCommand}
 	if e.getenv == nil {
 		e.getenv = os.Getenv
 	}

@@ -292,6 +292,9 @@ func (e *Engine) walkProfile(ctx context.Context, p *Plan, top *config.SharedCon
 				return problem.New(problem.Config, "profile %q has no credentials", sc.Profile).
 					WithHint("add aws_access_key_id and aws_secret_access_key, SSO settings, credential_process or role_arn to [%s]", profileSection(sc.Profile))
 			}
+			if err := e.guardSelfLoop(ctx, top.Profile, sc); err != nil {
+				return err
+			}
 			p.Source = Source{Kind: SourceSDKProfile, Profile: sc.Profile, Origin: from, File: e.profileFile(sc.Profile),
 				Label: fmt.Sprintf("profile %q (%s)", sc.Profile, sdkKind(sc)), descriptor: "profile:" + sc.Profile + ":" + profileFingerprint(sc)}
 			p.sdkProfile = sc.Profile

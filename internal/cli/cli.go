@@ -27,6 +27,7 @@ type IO struct {
 	Out, Err    io.Writer
 	Getenv      func(string) string
 	Environ     func() []string
+	Setenv      func(key, value string) error // nil: the process environment is left alone
 	Now         func() time.Time
 	StdoutIsTTY bool
 	Prompter    engine.Prompter
@@ -43,7 +44,7 @@ func System() *IO {
 	exe, _ := os.Executable()
 	return &IO{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
-		Getenv: os.Getenv, Environ: os.Environ, Now: time.Now,
+		Getenv: os.Getenv, Environ: os.Environ, Setenv: os.Setenv, Now: time.Now,
 		StdoutIsTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		Prompter:    &tty.Prompter{Disabled: os.Getenv("ASSUME_ROLE_NO_INPUT") != ""},
 		Executable:  exe,

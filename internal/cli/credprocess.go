@@ -15,10 +15,11 @@ func newCredentialProcessCmd(sio *IO) *cobra.Command {
 		Long: `Use in ~/.aws/config:
 
   [profile prod-read]
-  credential_process = assume-role credential-process prod read
+  credential_process = assume-role credential-process prod read --source-profile default
 
 The credentials come from the cache while they are fresh; an MFA prompt, when needed, appears on the
-terminal (/dev/tty).`,
+terminal (/dev/tty). Name the source (--source-profile or AWS_PROFILE_ASSUME_ROLE): otherwise it is found as
+for any switch, and with AWS_PROFILE=prod-read the profile would be its own source, a loop that is refused.`,
 		Args: cobra.MaximumNArgs(4),
 		RunE: func(c *cobra.Command, args []string) error {
 			t.debug, _ = c.Flags().GetBool("debug")

@@ -22,6 +22,7 @@ var credentialEnvVars = append(append(append([]string{
 	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_SESSION_EXPIRATION", "ASSUME_ROLE_SHELL",
+	engine.ResolvingEnvVar, // the program is not part of a credential_process resolution
 }, ourVars...), shadowingVars...), foreignCredentialVars...)
 
 // childEnv returns environ without our, shadowing and foreign credential variables, and without

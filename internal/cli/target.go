@@ -226,6 +226,7 @@ func (t *targetFlags) assume(ctx context.Context, sio *IO, args []string) (*targ
 func (t *targetFlags) engine(sio *IO) (*engine.Engine, error) {
 	getenv := sio.Getenv
 	o := engine.Options{Getenv: getenv, Now: sio.Now, HTTPClient: sio.HTTPClient, Warn: sio.Err}
+	o.Setenv, o.SelfCommand = sio.Setenv, sio.selfCommand // credential_process loops (selfloop.go)
 	if !t.noInput && getenv("ASSUME_ROLE_NO_INPUT") == "" {
 		o.Prompter = sio.Prompter
 	}

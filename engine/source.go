@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -58,13 +57,11 @@ func (e *Engine) loadProfile(ctx context.Context, name string) (*config.SharedCo
 	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
 		o.ConfigFiles, o.CredentialsFiles = cf, crf
 	})
-	var nf config.SharedConfigProfileNotExistError
-	if errors.As(err, &nf) {
+	if missingProfile(err) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, problem.Wrap(problem.Config, err, "cannot read profile %q: %s", name, oneLine(err)).
-			WithHint("check %s and %s", cf[0], crf[0])
+		return nil, false, e.configProblem(err, name)
 	}
 	return &sc, true, nil
 }
@@ -220,12 +217,11 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		var nf config.SharedConfigProfileNotExistError
-		if errors.As(err, &nf) {
+		if missingProfile(err) {
 			return cfg, problem.Wrap(problem.Config, err, "profile %q does not exist", profile).
 				WithHint("list profiles with: aws configure list-profiles")
 		}
-		return cfg, problem.Wrap(problem.Config, err, "cannot load AWS configuration: %s", oneLine(err))
+		return cfg, e.configProblem(err, profile)
 	}
 	return cfg, nil
 }

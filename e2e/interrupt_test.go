@@ -83,6 +83,18 @@ func TestCtrlCAtMFAPromptAborts(t *testing.T) {
 	}
 }
 
+// TestCtrlCAtMFAPromptOfProfileChain: the prompt for a hop the AWS SDK performs (mfa_serial in a
+// source_profile of the chain) is aborted the same way.
+func TestCtrlCAtMFAPromptOfProfileChain(t *testing.T) {
+	w := newWorld(t, nil)
+	w.write(".aws/config", "[profile hop]\nrole_arn = arn:aws:iam::222222222222:role/read\nsource_profile = default\nmfa_serial = "+aliceMFA+
+		"\n[profile top]\nrole_arn = arn:aws:iam::222222222222:role/chain\nsource_profile = hop\n")
+	ctrlCAt(t, startPTY(t, w, map[string]string{"AWS_REGION": "us-east-1"}, false, "-p", "top"), "Enter MFA code for "+aliceMFA+": ")
+	if n := w.count("AssumeRole"); n != 0 {
+		t.Fatalf("calls after Ctrl-C: %v", w.calls())
+	}
+}
+
 func TestSIGTERMAtMFAPrompt(t *testing.T) {
 	w := newWorld(t, nil)
 	w.write(".aws/config", mfaConfig)

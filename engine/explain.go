@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"regexp"
@@ -78,19 +77,7 @@ func (e *Engine) explain(err error, c callInfo) *problem.Problem {
 		if c.op != "AssumeRole" {
 			return problem.Wrap(problem.AccessDenied, err, "%s was denied: %s", c.op, msg)
 		}
-		var causes []string
-		causes = append(causes, fmt.Sprintf("the role's trust policy does not trust %s", orUnknown(who)))
-		if c.externalID {
-			causes = append(causes, "the external ID sent differs from the one the role requires")
-		} else {
-			causes = append(causes, "the role requires an external ID (none was sent: --external-id)")
-		}
-		if !c.mfa {
-			causes = append(causes, "the role requires MFA (none was used: pass a code, --serial-number or set mfa_serial)")
-		}
-		causes = append(causes, "the caller lacks sts:AssumeRole on the role")
-		return problem.Wrap(problem.AccessDenied, err, "%s may not assume %s", orUnknown(who), c.role).
-			WithHint("usual causes: %s", strings.Join(causes, "; "))
+		return assumeRoleDenied(err, c, who, msg)
 	case "InvalidClientTokenId":
 		return problem.Wrap(problem.NoCredentials, err, "%s: the source credentials are not valid (InvalidClientTokenId)", c.op).
 			WithHint("the access key is unknown or deactivated, or STS is not enabled in %s for it: check the keys, or try --sts-endpoint-region us-east-1", orUnknown(c.stsRegion))
@@ -193,7 +180,7 @@ func networkProblem(err error, c callInfo) *problem.Problem {
 		return problem.Wrap(problem.Network, err, "%s: cannot reach %s: %s", c.op, target, rootCause(err)).
 			WithHint("check your network and proxy (HTTPS_PROXY), or the endpoint settings (AWS_ENDPOINT_URL_STS)")
 	}
-	return problem.Wrap(problem.Internal, err, "%s failed: %s", c.op, oneLine(err))
+	return problem.Wrap(problem.Internal, err, "%s failed: %s", c.op, describe(err))
 }
 
 func rootCause(err error) string {
@@ -220,6 +207,9 @@ func (e *Engine) explainSource(err error, src *Source) *problem.Problem {
 	}
 	if p := processProblem(err, processLabel(src)); p != nil {
 		return p // never the SDK's text: it quotes the process's output
+	}
+	if p := e.sourceProblem(err, src); p != nil {
+		return p
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "ec2imds") || strings.Contains(msg, "IMDS") || strings.Contains(msg, "no EC2 IMDS role") {

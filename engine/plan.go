@@ -289,6 +289,13 @@ func (e *Engine) walkProfile(ctx context.Context, p *Plan, top *config.SharedCon
 			p.sdkProfile = sc.Profile
 		case sc.RoleARN == "":
 			if !hasSDKCredentials(sc) {
+				referrer := ""
+				if !first {
+					referrer = hops[0].Profile
+				}
+				if p := incompleteKeys(sc.Profile, e.rawRoot(sc.Profile), referrer); p != nil {
+					return p
+				}
 				return problem.New(problem.Config, "profile %q has no credentials", sc.Profile).
 					WithHint("add aws_access_key_id and aws_secret_access_key, SSO settings, credential_process or role_arn to [%s]", profileSection(sc.Profile))
 			}

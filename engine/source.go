@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -41,25 +40,11 @@ func (e *Engine) loadProfile(ctx context.Context, name string) (*config.SharedCo
 	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
 		o.ConfigFiles, o.CredentialsFiles = cf, crf
 	})
-	var ar config.SharedConfigAssumeRoleError
-	if errors.As(err, &ar) {
-		// A source_profile that does not exist, or that has no credentials: name it, not the profile
-		// that points to it.
-		var nf config.SharedConfigProfileNotExistError
-		if errors.As(ar.Err, &nf) {
-			return nil, false, problem.Wrap(problem.Config, err, "the source_profile %q of role %s does not exist", ar.Profile, ar.RoleARN).
-				WithHint("add [profile %s] to %s or fix the profile's source_profile", ar.Profile, cf[0])
-		}
-		return nil, false, problem.Wrap(problem.Config, err, "the source_profile %q of role %s has no credentials (or the source_profile settings form a cycle)", ar.Profile, ar.RoleARN).
-			WithHint("give [profile %s] keys, SSO settings, credential_process, or its own role with a source", ar.Profile)
-	}
-	var nf config.SharedConfigProfileNotExistError
-	if errors.As(err, &nf) {
+	if missingProfile(err) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, problem.Wrap(problem.Config, err, "cannot read profile %q: %s", name, oneLine(err)).
-			WithHint("check %s and %s", cf[0], crf[0])
+		return nil, false, e.configProblem(err, name)
 	}
 	return &sc, true, nil
 }
@@ -150,12 +135,11 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		var nf config.SharedConfigProfileNotExistError
-		if errors.As(err, &nf) {
+		if missingProfile(err) {
 			return cfg, problem.Wrap(problem.Config, err, "profile %q does not exist", profile).
 				WithHint("list profiles with: aws configure list-profiles")
 		}
-		return cfg, problem.Wrap(problem.Config, err, "cannot load AWS configuration: %s", oneLine(err))
+		return cfg, e.configProblem(err, profile)
 	}
 	return cfg, nil
 }

@@ -5,9 +5,7 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 
 	"github.com/assume-role/assume-role/internal/cli"
 )
@@ -24,7 +22,7 @@ func main() {
 	if version != "" {
 		cli.Version = version
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.NotifySignals(context.Background())
 	code := cli.Main(ctx, os.Args[1:], cli.System())
 	stop()
 	os.Exit(code)

@@ -70,6 +70,7 @@ func Main(ctx context.Context, args []string, sio *IO) (code int) {
 			code = 1
 		}
 	}()
+	sio = withPrompts(ctx, sio)
 	root := NewRootCmd(sio)
 	root.SetArgs(args)
 	root.SetIn(sio.In)
@@ -83,8 +84,9 @@ func Main(ctx context.Context, args []string, sio *IO) (code int) {
 	if errors.As(err, &child) {
 		return child.code // exec: the command's own exit code, nothing to print
 	}
-	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-		err = problem.Wrap(problem.Interrupted, err, "interrupted")
+	if p, code, ok := interruption(ctx, err); ok {
+		printError(sio.Err, p)
+		return code
 	}
 	p := toProblem(err)
 	printError(sio.Err, p)

@@ -39,8 +39,10 @@ func checkProfileName(getenv func(string) string, name string) error {
 // writeProfile stores res as a profile of the shared credentials file.
 func writeProfile(sio *IO, name string, res *engine.Result) error {
 	path := credentialsPath(sio.Getenv)
+	// The region goes into the same section: the AWS CLI, botocore and the Go SDK all merge the
+	// credentials file's keys over the config file's [profile NAME], region included.
 	p := credfile.Profile{AccessKeyID: res.Credentials.AccessKeyID, SecretAccessKey: res.Credentials.SecretAccessKey,
-		SessionToken: res.Credentials.SessionToken}
+		SessionToken: res.Credentials.SessionToken, Region: res.Region}
 	if res.Credentials.CanExpire {
 		p.Expiration = res.Credentials.Expires
 	}

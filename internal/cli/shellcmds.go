@@ -36,7 +36,7 @@ func newShellInitCmd(sio *IO, root *cobra.Command) *cobra.Command {
 			if err != nil {
 				return usageError(err)
 			}
-			_, err = fmt.Fprint(sio.Out, code)
+			_, err = fmt.Fprint(sio.Out, code+"\n"+shellenv.PromptFunction(sh)) // and assume_role_prompt
 			return err
 		},
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/99designs/keyring"
+	"github.com/assume-role/assume-role/cache/internal/keyring"
 	"golang.org/x/sys/unix"
 )
 

@@ -6,14 +6,10 @@ import (
 	"io/fs"
 	"path/filepath"
 
-	"github.com/99designs/keyring"
-
-	"github.com/assume-role/assume-role/cache/internal/dbusguard"
+	// A copy of github.com/99designs/keyring whose D-Bus backends reach the bus only when
+	// opened, never in a package initialiser (see its README).
+	"github.com/assume-role/assume-role/cache/internal/keyring"
 )
-
-// keyring's initialisers have run (this package imports it): undo the guard
-// that kept them from running dbus-launch.
-func init() { dbusguard.Restore() }
 
 // serviceName is the keyring service (and keyctl keyring, secret-service
 // collection, kwallet folder, pass prefix) that holds the entries.

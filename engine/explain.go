@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/assume-role/assume-role/problem"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -25,7 +26,8 @@ type callInfo struct {
 	stsRegion  string
 }
 
-var callerInMessage = regexp.MustCompile(`User: (\S+) is not authorized`)
+// callerInMessage is compiled on first use: only failed calls need it.
+var callerInMessage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`User: (\S+) is not authorized`) })
 
 func apiCode(err error) string {
 	var ae smithy.APIError
@@ -58,7 +60,7 @@ func (e *Engine) explain(err error, c callInfo) *problem.Problem {
 	}
 	code, msg := ae.ErrorCode(), ae.ErrorMessage()
 	who := c.caller
-	if m := callerInMessage.FindStringSubmatch(msg); m != nil {
+	if m := callerInMessage().FindStringSubmatch(msg); m != nil {
 		who = m[1]
 	}
 	switch code {

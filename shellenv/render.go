@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -24,7 +23,16 @@ var ErrInvalidName = errors.New("invalid environment variable name")
 // PowerShell). Errors wrapping it name the variable, never the value.
 var ErrInvalidValue = errors.New("invalid environment variable value")
 
-var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// validName is ^[A-Za-z_][A-Za-z0-9_]*$ (no regular expression: nothing to compile at start-up).
+func validName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // Render writes statements that set each variable of set, in order, and then
 // unset each name of unset, in order, in the syntax of sh:
@@ -83,8 +91,8 @@ func validate(sh Shell, set []Var, unset []string) error {
 	}
 	seen := make(map[string]bool, len(set)+len(unset))
 	checkName := func(name string) error {
-		if !validName.MatchString(name) {
-			return fmt.Errorf("%w %q: must match %s", ErrInvalidName, name, validName)
+		if !validName(name) {
+			return fmt.Errorf("%w %q: must match ^[A-Za-z_][A-Za-z0-9_]*$", ErrInvalidName, name)
 		}
 		if seen[name] {
 			return fmt.Errorf("%w %q: given more than once", ErrInvalidName, name)

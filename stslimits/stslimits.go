@@ -14,23 +14,19 @@ import (
 	"unicode/utf8"
 )
 
+// Only the rarely used checks compile a regular expression, and only on first use: a process
+// start must not pay for patterns it never needs (they were the most expensive package
+// initialiser of the binary). The checks on the path of every switch are plain loops; the tests
+// compare each of them with the regular expression it replaces.
 var (
-	roleARNPattern    = lazy(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::([0-9]{12}):role/((?:[\x21-\x7e]+/)*)([\w+=,.@-]{1,64})$`)
-	samlProvPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider/[\w+=,.@-]{1,128}$`)
-	sessionNameChars  = regexp.MustCompile(`^[\w+=,.@-]*$`)
-	externalIDChars   = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
-	serialChars       = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
-	tokenCodePattern  = regexp.MustCompile(`^[0-9]{6}$`)
-	policyARNPattern  = regexp.MustCompile(`^arn:[a-z-]+:iam::(aws|[0-9]{12}):policy/.+$`)
-	tagChars          = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	roleNameOrPath    = regexp.MustCompile(`^((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$`)
-	invalidNameChars  = regexp.MustCompile(`[^\w+=,.@-]`)
-	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	webIdentityPolicy = 2048
+	samlProvPattern  = lazy(`^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider/[\w+=,.@-]{1,128}$`)
+	policyARNPattern = lazy(`^arn:[a-z-]+:iam::(aws|[0-9]{12}):policy/.+$`)
+	tagChars         = lazy(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
-// lazy compiles a pattern on first use: most runs (a cached switch) validate little, and
-// compiling every pattern at start-up would cost a measurable part of a process start.
+const webIdentityPolicy = 2048
+
+// lazy compiles a pattern on first use.
 func lazy(pattern string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 }
@@ -64,16 +60,16 @@ func RoleARN(flag, arn string) (partition, account, name string, err error) {
 	if n := len(arn); n < 20 || n > 2048 {
 		return "", "", "", fail(flag, arn, "a role ARN is 20 to 2048 characters, like arn:aws:iam::123456789012:role/NAME")
 	}
-	m := roleARNPattern().FindStringSubmatch(arn)
-	if m == nil {
+	partition, account, name, ok := parseRoleARN(arn)
+	if !ok {
 		return "", "", "", fail(flag, arn, "expected a role ARN like arn:aws:iam::123456789012:role/NAME")
 	}
-	return m[1], m[2], m[4], nil
+	return partition, account, name, nil
 }
 
 // RoleName checks a role name that may include a path (ops/deploy).
 func RoleName(flag, s string) error {
-	if !roleNameOrPath.MatchString(strings.TrimPrefix(s, "/")) {
+	if !isRoleNameOrPath(strings.TrimPrefix(s, "/")) {
 		return fail(flag, s, "a role name is 1 to 64 characters of letters, digits and +=,.@_- (optionally after a path like ops/)")
 	}
 	return nil
@@ -81,7 +77,7 @@ func RoleName(flag, s string) error {
 
 // SAMLProviderARN checks a SAML provider ARN.
 func SAMLProviderARN(flag, arn string) error {
-	if !samlProvPattern.MatchString(arn) {
+	if !samlProvPattern().MatchString(arn) {
 		return fail(flag, arn, "expected a SAML provider ARN like arn:aws:iam::123456789012:saml-provider/NAME")
 	}
 	return nil
@@ -89,7 +85,7 @@ func SAMLProviderARN(flag, arn string) error {
 
 // SessionName checks a role session name: 2-64 characters of [\w+=,.@-].
 func SessionName(flag, s string) error {
-	if len(s) < 2 || len(s) > 64 || !sessionNameChars.MatchString(s) {
+	if len(s) < 2 || len(s) > 64 || !onlyWordOr(s, sessionNameExtra) {
 		return fail(flag, s, "2 to 64 characters of letters, digits and +=,.@_-")
 	}
 	return nil
@@ -99,7 +95,7 @@ func SessionName(flag, s string) error {
 // role session name: invalid characters become '-', the result is cut to 64 characters and padded
 // to at least 2.
 func SanitizeSessionName(s string) string {
-	s = invalidNameChars.ReplaceAllString(s, "-")
+	s = replaceInvalidNameChars(s)
 	if len(s) > 64 {
 		s = s[:64]
 	}
@@ -111,7 +107,7 @@ func SanitizeSessionName(s string) string {
 
 // ExternalID checks an external ID: 2-1224 characters of [\w+=,.@:/-].
 func ExternalID(flag, s string) error {
-	if len(s) < 2 || len(s) > 1224 || !externalIDChars.MatchString(s) {
+	if len(s) < 2 || len(s) > 1224 || !onlyWordOr(s, externalIDExtra) {
 		return fail(flag, s, "2 to 1224 characters of letters, digits and +=,.@:/_-")
 	}
 	return nil
@@ -119,7 +115,7 @@ func ExternalID(flag, s string) error {
 
 // SerialNumber checks an MFA device serial number or ARN.
 func SerialNumber(flag, s string) error {
-	if len(s) < 9 || len(s) > 256 || !serialChars.MatchString(s) {
+	if len(s) < 9 || len(s) > 256 || !onlyWordOr(s, serialExtra) {
 		return fail(flag, s, "an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) or hardware serial, 9 to 256 characters")
 	}
 	return nil
@@ -127,7 +123,7 @@ func SerialNumber(flag, s string) error {
 
 // TokenCode checks an MFA code. The value is never echoed.
 func TokenCode(flag, s string) error {
-	if !tokenCodePattern.MatchString(s) {
+	if !isDigits(s, 6) {
 		return fail(flag, "", "an MFA code is exactly 6 digits")
 	}
 	return nil
@@ -143,7 +139,7 @@ func Duration(flag string, seconds, min, max int) error {
 
 // SourceIdentity checks a source identity: 2-64 of [\w+=,.@-], not starting with "aws:".
 func SourceIdentity(flag, s string) error {
-	if len(s) < 2 || len(s) > 64 || !sessionNameChars.MatchString(s) || strings.HasPrefix(strings.ToLower(s), "aws:") {
+	if len(s) < 2 || len(s) > 64 || !onlyWordOr(s, sessionNameExtra) || strings.HasPrefix(strings.ToLower(s), "aws:") {
 		return fail(flag, s, "2 to 64 characters of letters, digits and +=,.@_-, not starting with aws:")
 	}
 	return nil
@@ -155,7 +151,7 @@ func PolicyARNs(flag string, arns []string) error {
 		return fail(flag, fmt.Sprint(len(arns)), "at most 10 managed policy ARNs")
 	}
 	for _, a := range arns {
-		if len(a) < 20 || len(a) > 2048 || !policyARNPattern.MatchString(a) {
+		if len(a) < 20 || len(a) > 2048 || !policyARNPattern().MatchString(a) {
 			return fail(flag, a, "expected a policy ARN like arn:aws:iam::aws:policy/ReadOnlyAccess")
 		}
 	}
@@ -204,10 +200,10 @@ func Tags(flag string, tags []Tag, transitive []string) error {
 	}
 	seen := map[string]bool{}
 	for _, t := range tags {
-		if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 || !tagChars.MatchString(t.Key) {
+		if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 || !tagChars().MatchString(t.Key) {
 			return fail(flag, t.Key, "a tag key is 1 to 128 letters, digits, spaces and _.:/=+-@")
 		}
-		if n := utf8.RuneCountInString(t.Value); n > 256 || !tagChars.MatchString(t.Value) {
+		if n := utf8.RuneCountInString(t.Value); n > 256 || !tagChars().MatchString(t.Value) {
 			return fail(flag, t.Key+"="+t.Value, "a tag value is at most 256 letters, digits, spaces and _.:/=+-@")
 		}
 		lk := strings.ToLower(t.Key)
@@ -229,7 +225,7 @@ func Tags(flag string, tags []Tag, transitive []string) error {
 
 // Region checks a region name shape (us-east-1, eu-south-2, cn-north-1, us-gov-west-1).
 func Region(flag, r string) error {
-	if !regionPattern.MatchString(r) {
+	if !isRegion(r) {
 		return fail(flag, r, "expected a region name like us-east-1")
 	}
 	return nil

@@ -71,7 +71,7 @@ func Main(ctx context.Context, args []string, sio *IO) (code int) {
 		}
 	}()
 	sio = withPrompts(ctx, sio)
-	root := NewRootCmd(sio)
+	root := newRootCmd(sio, args)
 	root.SetArgs(args)
 	root.SetIn(sio.In)
 	root.SetOut(sio.Out)
@@ -138,7 +138,61 @@ func firstLine(s string) string {
 }
 
 // NewRootCmd builds the command tree.
-func NewRootCmd(sio *IO) *cobra.Command {
+func NewRootCmd(sio *IO) *cobra.Command { return newRootCmd(sio, nil) }
+
+// subcommands are the children of the root command that a run can be limited to, by name.
+type subcommand struct {
+	name string
+	make func(sio *IO, opts *rootOptions) *cobra.Command
+}
+
+// subcommands lists the commands (a function, not a variable: building them refers back to the tree).
+func subcommands() []subcommand {
+	return []subcommand{
+		{"cache", func(sio *IO, o *rootOptions) *cobra.Command { return newCacheCmd(sio, &o.target) }},
+		{"version", func(sio *IO, _ *rootOptions) *cobra.Command { return newVersionCmd(sio) }},
+		{"whoami", func(sio *IO, _ *rootOptions) *cobra.Command { return newWhoamiCmd(sio) }},
+		{"doctor", func(sio *IO, _ *rootOptions) *cobra.Command { return newDoctorCmd(sio) }},
+		{"credential-process", func(sio *IO, _ *rootOptions) *cobra.Command { return newCredentialProcessCmd(sio) }},
+		{"prompt", func(sio *IO, _ *rootOptions) *cobra.Command { return newPromptCmd(sio) }},
+		{"exec", func(sio *IO, _ *rootOptions) *cobra.Command { return newExecCmd(sio) }},
+		{"serve", func(sio *IO, _ *rootOptions) *cobra.Command { return newServeCmd(sio) }},
+		{"console", func(sio *IO, _ *rootOptions) *cobra.Command { return newConsoleCmd(sio) }},
+	}
+}
+
+// partialTree tells whether a run with these arguments needs only part of the command tree, and
+// which subcommand: "" for the main job (the first argument is a target), else the one the first
+// argument names. Building every command with every flag costs a measurable part of a process
+// start, and a cached switch needs none of them. Anything that may look at the whole tree (help,
+// completion, shell-init's passthrough list, a flag before the subcommand) gets all of it.
+func partialTree(args []string) (only string, ok bool) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return "", false
+	}
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-h") || strings.HasPrefix(a, "--h") {
+			return "", false // help (-h, --help) shows the subcommands
+		}
+	}
+	switch args[0] {
+	case "help", "completion", "shell-init", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+		return "", false
+	}
+	for _, sc := range subcommands() {
+		if sc.name == args[0] {
+			return sc.name, true
+		}
+	}
+	return "", true
+}
+
+// newRootCmd builds the command tree for args (nil: all of it).
+func newRootCmd(sio *IO, args []string) *cobra.Command {
+	only, partial := partialTree(args)
 	opts := &rootOptions{io: sio}
 	cmd := &cobra.Command{
 		Use:   "assume-role [ACCOUNT] [ROLE] [MFA_TOKEN] [REGION]",
@@ -166,8 +220,14 @@ Source credentials come from the AWS SDK's default chain, or --source-profile / 
 	cmd.Flags().BoolVar(&opts.unset, "unset", false, "print statements that clear the variables a previous switch set")
 	cmd.Flags().StringVar(&opts.write, "write-profile", "", "write the credentials into the shared credentials file as this profile")
 	cmd.PersistentFlags().BoolVar(&opts.target.debug, "debug", false, "trace AWS calls on stderr (secrets redacted)")
-	cmd.AddCommand(newCacheCmd(sio, &opts.target), newVersionCmd(sio), newWhoamiCmd(sio), newDoctorCmd(sio),
-		newCredentialProcessCmd(sio), newPromptCmd(sio), newExecCmd(sio), newServeCmd(sio), newConsoleCmd(sio))
+	for _, sc := range subcommands() {
+		if !partial || sc.name == only {
+			cmd.AddCommand(sc.make(sio, opts))
+		}
+	}
+	if partial {
+		return cmd // no help, completion or shell-init in this run
+	}
 	cmd.AddCommand(newShellInitCmd(sio))
 	cmd.ValidArgsFunction = completeTargets(sio)
 	registerCompletions(cmd, sio)

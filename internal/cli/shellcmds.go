@@ -29,7 +29,7 @@ func newShellInitCmd(sio *IO) *cobra.Command {
 			if err != nil {
 				return usageError(err)
 			}
-			_, err = fmt.Fprint(sio.Out, code)
+			_, err = fmt.Fprint(sio.Out, code+"\n"+shellenv.PromptFunction(sh)) // and assume_role_prompt
 			return err
 		},
 	}

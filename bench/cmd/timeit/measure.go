@@ -33,12 +33,26 @@ type Measurement struct {
 	// MaxRSSKiB is the largest peak resident set size over the timed runs; MedianRSSKiB the median.
 	MaxRSSKiB    int64 `json:"max_rss_kib"`
 	MedianRSSKiB int64 `json:"median_rss_kib"`
+	// HarnessRSSKiB is timeit's own peak RSS: a child's figure at or below it is only an upper
+	// bound (see selfMaxRSSKiB).
+	HarnessRSSKiB int64 `json:"harness_rss_kib,omitempty"`
+	// MedianMinFlt is the median count of minor page faults (ru_minflt) of a run.
+	MedianMinFlt int64 `json:"median_minflt"`
+
+	// Set by `timeit pair`: the baseline measured in the same rounds, and this command's wall
+	// time divided by the baseline's, per round (median) and of the medians.
+	Baseline       string  `json:"baseline,omitempty"`
+	PairedRatio    float64 `json:"paired_ratio,omitempty"`
+	RatioOfMedians float64 `json:"ratio_of_medians,omitempty"`
+	// Instructions is the instruction count of one run under callgrind, when bench/run measured it.
+	Instructions int64 `json:"instructions,omitempty"`
 }
 
 // sample is one timed run.
 type sample struct {
 	wall, cpu time.Duration
 	rssKiB    int64
+	minflt    int64
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
@@ -108,6 +122,7 @@ func measure(name string, argv []string, n, warmup int, expect string) (*Measure
 	}
 	m := summarise(samples)
 	m.Name, m.Label, m.Command, m.Warmup = name, strings.Join(argv, " "), argv, warmup
+	m.HarnessRSSKiB = selfMaxRSSKiB()
 	return m, nil
 }
 
@@ -144,7 +159,7 @@ func once(argv []string, outF, errF *os.File, expect string) (sample, error) {
 		}
 	}
 	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	return sample{wall: wall, cpu: cpu, rssKiB: maxRSSKiB(cmd.ProcessState)}, nil
+	return sample{wall: wall, cpu: cpu, rssKiB: maxRSSKiB(cmd.ProcessState), minflt: minorFaults(cmd.ProcessState)}, nil
 }
 
 // tail returns the last line or so of a run's stderr, for error messages. The commands bench/run
@@ -169,16 +184,19 @@ func summarise(samples []sample) *Measurement {
 	walls := make([]float64, len(samples))
 	cpus := make([]float64, len(samples))
 	rss := make([]int64, len(samples))
+	flt := make([]int64, len(samples))
 	sum := 0.0
 	for i, s := range samples {
 		walls[i] = ms(s.wall)
 		cpus[i] = ms(s.cpu)
 		rss[i] = s.rssKiB
+		flt[i] = s.minflt
 		sum += walls[i]
 	}
 	slices.Sort(walls)
 	slices.Sort(cpus)
 	slices.Sort(rss)
+	slices.Sort(flt)
 	m := &Measurement{Runs: len(samples)}
 	if len(samples) == 0 {
 		return m
@@ -190,6 +208,7 @@ func summarise(samples []sample) *Measurement {
 	m.CPUMedianMS = median(cpus)
 	m.MaxRSSKiB = rss[len(rss)-1]
 	m.MedianRSSKiB = rss[(len(rss)-1)/2]
+	m.MedianMinFlt = flt[(len(flt)-1)/2]
 	return m
 }
 

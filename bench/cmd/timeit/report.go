@@ -33,6 +33,34 @@ var comparisons = []comparison{
 		MaxMedianMS: 10, Inclusive: true, MinSpeedup: 50},
 }
 
+// ratioTarget is a target on a paired ratio to the Go hello world (issue 13), and optionally on
+// peak memory.
+type ratioTarget struct {
+	Name        string // measurement name
+	Description string
+	MaxRatio    float64 // the target
+	HardRatio   float64 // the hard floor, 0 when none
+	MaxRSSMiB   float64 // 0 when none
+}
+
+var ratioTargets = []ratioTarget{
+	{Name: "h.switch", Description: "cached switch / Go hello world", MaxRatio: 1.5, HardRatio: 2.0, MaxRSSMiB: 12},
+	{Name: "h.version", Description: "version / Go hello world", MaxRatio: 1.3},
+}
+
+// RatioRow is a ratio target's outcome.
+type RatioRow struct {
+	Name        string  `json:"name"`
+	Description string  `json:"description"`
+	PairedRatio float64 `json:"paired_ratio"`
+	MaxRSSKiB   int64   `json:"max_rss_kib"`
+	Target      string  `json:"target"`
+	Met         bool    `json:"met"`
+	Hard        bool    `json:"has_hard_floor"`
+	HardMet     bool    `json:"hard_floor_met"`
+	RSSMet      bool    `json:"rss_met"`
+}
+
 // Report is what `timeit report` writes as JSON.
 type Report struct {
 	GeneratedAt  time.Time         `json:"generated_at"`
@@ -41,6 +69,7 @@ type Report struct {
 	Tools        map[string]string `json:"tools"`
 	Measurements []*Measurement    `json:"measurements"`
 	Comparisons  []ComparisonRow   `json:"comparisons"`
+	Ratios       []RatioRow        `json:"ratio_targets,omitempty"`
 	Notes        []string          `json:"notes,omitempty"`
 }
 
@@ -103,6 +132,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) error {
 		r.Measurements = append(r.Measurements, m)
 	}
 	r.Comparisons = compare(r.Measurements)
+	r.Ratios = compareRatios(r.Measurements)
 	if err := printReport(stdout, r); err != nil {
 		return err
 	}
@@ -166,6 +196,30 @@ func compare(ms []*Measurement) []ComparisonRow {
 	return rows
 }
 
+// compareRatios evaluates every ratio target whose measurement has a paired ratio.
+func compareRatios(ms []*Measurement) []RatioRow {
+	var rows []RatioRow
+	for _, t := range ratioTargets {
+		i := slices.IndexFunc(ms, func(m *Measurement) bool { return m.Name == t.Name && m.PairedRatio > 0 })
+		if i < 0 {
+			continue
+		}
+		m := ms[i]
+		row := RatioRow{Name: t.Name, Description: t.Description, PairedRatio: m.PairedRatio, MaxRSSKiB: m.MaxRSSKiB,
+			Met: m.PairedRatio <= t.MaxRatio, Hard: t.HardRatio > 0, HardMet: t.HardRatio == 0 || m.PairedRatio <= t.HardRatio,
+			RSSMet: t.MaxRSSMiB == 0 || float64(m.MaxRSSKiB) <= t.MaxRSSMiB*1024}
+		row.Target = fmt.Sprintf("<= %gx", t.MaxRatio)
+		if t.HardRatio > 0 {
+			row.Target += fmt.Sprintf(" (hard floor %gx)", t.HardRatio)
+		}
+		if t.MaxRSSMiB > 0 {
+			row.Target += fmt.Sprintf(", peak memory <= %g MiB", t.MaxRSSMiB)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
 func printReport(w io.Writer, r *Report) error {
 	fmt.Fprintln(w)
 	for _, group := range []struct {
@@ -184,16 +238,19 @@ func printReport(w io.Writer, r *Report) error {
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tmeasurement\t runs\t   median\t      p90\t      min\t     mean\t  CPU med\t  max RSS\tours is")
+	fmt.Fprintln(tw, "\tmeasurement\t runs\t   median\t      p90\t      min\t     mean\t  CPU med\t  max RSS\t faults\t  instr\tours is")
 	for _, m := range r.Measurements {
 		scen, _, _ := strings.Cut(m.Name, ".")
 		ratio := ""
 		if s, ok := speedups[m.Name]; ok {
 			ratio = fmt.Sprintf("%.1fx faster", s)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%5d\t%9s\t%9s\t%9s\t%9s\t%9s\t%9s\t%s\n", scen, m.Label, m.Runs,
+		if m.PairedRatio > 0 {
+			ratio = fmt.Sprintf("%.2fx %s (paired; %.2fx of medians)", m.PairedRatio, m.Baseline, m.RatioOfMedians)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%5d\t%9s\t%9s\t%9s\t%9s\t%9s\t%9s\t%7s\t%7s\t%s\n", scen, m.Label, m.Runs,
 			fmtMS(m.MedianMS), fmtMS(m.P90MS), fmtMS(m.MinMS), fmtMS(m.MeanMS), fmtMS(m.CPUMedianMS),
-			fmtKiB(m.MaxRSSKiB), ratio)
+			fmtRSS(m), fmtCount(m.MedianMinFlt), fmtMillions(m.Instructions), ratio)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -216,6 +273,22 @@ func printReport(w io.Writer, r *Report) error {
 		fmt.Fprintf(w, "target %s (%s): %s; ours %s, speedup %s: %s\n",
 			c.Scenario, c.Description, c.Target, fmtMS(c.OursMedianMS), speed, verdict)
 	}
+	for _, t := range r.Ratios {
+		verdict := "met"
+		switch {
+		case !t.HardMet:
+			verdict = "MISSED (beyond the hard floor)"
+		case !t.Met && t.Hard:
+			verdict = "MISSED (within the hard floor)"
+		case !t.Met:
+			verdict = "MISSED"
+		}
+		if !t.RSSMet {
+			verdict += "; peak memory MISSED"
+		}
+		fmt.Fprintf(w, "target %s (%s): %s; measured %.2fx, peak %s: %s\n",
+			t.Name, t.Description, t.Target, t.PairedRatio, fmtKiB(t.MaxRSSKiB), verdict)
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
@@ -229,4 +302,26 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+func fmtCount(n int64) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprint(n)
+}
+
+func fmtMillions(n int64) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2fM", float64(n)/1e6)
+}
+
+// fmtRSS is the max RSS column: "<= X" when the figure is timeit's own peak, not the child's.
+func fmtRSS(m *Measurement) string {
+	if m.MaxRSSKiB > 0 && m.MaxRSSKiB <= m.HarnessRSSKiB {
+		return "<=" + fmtKiB(m.MaxRSSKiB)
+	}
+	return fmtKiB(m.MaxRSSKiB)
 }

@@ -233,3 +233,97 @@ func TestReportWithoutBaseline(t *testing.T) {
 		t.Fatalf("rows %+v", rows)
 	}
 }
+
+func TestPair(t *testing.T) {
+	exe := helper(t, "count")
+	count := filepath.Join(t.TempDir(), "count")
+	t.Setenv("TIMEIT_COUNT_FILE", count)
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"pair", "-baseline", "hello", "-n", "5", "-warmup", "1", "-dir", dir, "--",
+		"hello", "the baseline", "counted", exe[0], "---",
+		"h.switch", "", "counted", exe[0], "extra-arg"}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(b), "run"); got != 12 {
+		t.Errorf("%d runs, want 2 commands x (5 + 1 warmup) = 12", got)
+	}
+	var h, s Measurement
+	for name, m := range map[string]*Measurement{"hello": &h, "h.switch": &s} {
+		data, err := os.ReadFile(filepath.Join(dir, name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h.Runs != 5 || h.Baseline != "" || h.PairedRatio != 0 || h.Label != "the baseline" {
+		t.Errorf("baseline %+v", h)
+	}
+	if s.Runs != 5 || s.Baseline != "hello" || s.PairedRatio <= 0 || s.RatioOfMedians <= 0 || !strings.HasSuffix(s.Label, "extra-arg") {
+		t.Errorf("paired %+v", s)
+	}
+	if s.MedianMinFlt <= 0 {
+		t.Errorf("no page faults recorded: %+v", s)
+	}
+}
+
+func TestPairUsageErrors(t *testing.T) {
+	exe := helper(t, "ok")
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"pair", "-dir", dir, "--", "a", "", "", exe[0], "---", "b", "", "", exe[0]},                       // no baseline
+		{"pair", "-baseline", "c", "-dir", dir, "--", "a", "", "", exe[0], "---", "b", "", "", exe[0]},     // unknown baseline
+		{"pair", "-baseline", "a", "-dir", dir, "--", "a", "", "", exe[0]},                                 // one command
+		{"pair", "-baseline", "a", "-dir", dir, "--", "a", "", "", exe[0], "---", "b", ""},                 // short group
+		{"pair", "-baseline", "a", "-dir", dir, "--", "a", "", "nope", exe[0], "---", "b", "", "", exe[0]}, // expectation fails
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code == 0 {
+			t.Errorf("%q: exit 0", args)
+		}
+	}
+}
+
+func TestReportRatioTargets(t *testing.T) {
+	dir := t.TempDir()
+	files := []string{
+		writeMeasurement(t, dir, Measurement{Name: "h.hello", Runs: 9, MedianMS: 1}),
+		writeMeasurement(t, dir, Measurement{Name: "h.switch", Runs: 9, MedianMS: 1.8, Baseline: "h.hello", PairedRatio: 1.8, RatioOfMedians: 1.8, MaxRSSKiB: 13 * 1024}),
+		writeMeasurement(t, dir, Measurement{Name: "h.version", Runs: 9, MedianMS: 1.2, Baseline: "h.hello", PairedRatio: 1.2, RatioOfMedians: 1.2, Instructions: 2_500_000}),
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(append([]string{"report"}, files...), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	text := stdout.String()
+	for _, want := range []string{
+		"target h.switch (cached switch / Go hello world): <= 1.5x (hard floor 2x), peak memory <= 12 MiB; measured 1.80x, peak 13.0 MiB: MISSED (within the hard floor); peak memory MISSED",
+		"target h.version (version / Go hello world): <= 1.3x; measured 1.20x, peak n/a: met",
+		"2.50M", "1.80x h.hello (paired",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestReportRatioWithoutHardFloor(t *testing.T) {
+	rows := compareRatios([]*Measurement{{Name: "h.version", PairedRatio: 3}})
+	if len(rows) != 1 || rows[0].Met || rows[0].Hard || !rows[0].HardMet {
+		t.Fatalf("rows %+v", rows)
+	}
+	var b bytes.Buffer
+	if err := printReport(&b, &Report{Ratios: rows}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "measured 3.00x, peak n/a: MISSED\n") {
+		t.Fatalf("report:\n%s", b.String())
+	}
+}

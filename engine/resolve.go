@@ -59,6 +59,12 @@ func (e *Engine) sourceProfileName(ctx context.Context, explicit string) (name, 
 		return v, "AWS_PROFILE_ASSUME_ROLE", nil
 	}
 	if e.ownExports() {
+		// A switch unsets AWS_PROFILE: one set since then is the user's choice.
+		for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+			if n := e.getenv(v); n != "" {
+				return n, v, nil
+			}
+		}
 		rec := e.getenv(EnvSource)
 		if name, ok := strings.CutPrefix(rec, "profile:"); ok && name != "" {
 			return name, EnvSource + " (the source of this shell's earlier switch)", nil
@@ -90,7 +96,7 @@ func (e *Engine) sourceProfileName(ctx context.Context, explicit string) (name, 
 // ambient is the shell's own source, recorded in the exports (EnvSource) so that the next switch in
 // the same shell starts from it: never a secret, only a profile name or a kind.
 func (e *Engine) ambient(ctx context.Context) (string, error) {
-	if e.ownExports() && e.getenv(EnvSource) != "" {
+	if e.ownExports() && e.getenv(EnvSource) != "" && e.getenv("AWS_PROFILE") == "" && e.getenv("AWS_DEFAULT_PROFILE") == "" {
 		return e.getenv(EnvSource), nil
 	}
 	name, _, err := e.sourceProfileName(ctx, "")

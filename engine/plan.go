@@ -316,7 +316,7 @@ func (e *Engine) walkProfile(ctx context.Context, p *Plan, top *config.SharedCon
 		default:
 			hops = append([]Hop{e.profileHop(sc)}, hops...)
 			if sc.CredentialSource != "" {
-				src, err := e.credentialSource(sc, from)
+				src, err := e.credentialSource(sc)
 				if err != nil {
 					return err
 				}
@@ -466,17 +466,14 @@ func clearMFA(hops []Hop) {
 // finishPlan fills what follows from the hops: defaults, the one-hour cap, cache keys, names.
 func (e *Engine) finishPlan(p *Plan) {
 	temporary := p.Source.Kind != SourceKeys || !p.Source.LongTerm
-	var parent string
-	if p.Source.descriptor != "" {
-		parent = p.Source.descriptor
-	}
+	parent := p.Source.descriptor
 	for i := range p.Hops {
 		h := &p.Hops[i]
 		if h.DurationSeconds == 0 && h.Kind != HopGetSessionToken {
 			h.DurationSeconds, h.DurationFrom = defaultDuration, "default"
 		}
 		if h.Kind == HopAssumeRole {
-			h.Capped = temporary && !(h.MFA && p.Source.LongTerm && i == 0) && h.DurationSeconds > stslimits.ChainedRoleMaxSeconds
+			h.Capped = temporary && h.DurationSeconds > stslimits.ChainedRoleMaxSeconds
 			if h.SessionName == "" {
 				h.SessionNameFrom = "the caller's name"
 			}

@@ -141,7 +141,7 @@ func (e *Engine) profileFile(name string) string {
 }
 
 // credentialSource is the source of a profile with credential_source.
-func (e *Engine) credentialSource(sc *config.SharedConfig, from string) (Source, error) {
+func (e *Engine) credentialSource(sc *config.SharedConfig) (Source, error) {
 	s := Source{Kind: SourceCredentialSource, Profile: sc.Profile, Origin: "credential_source of [" + profileSection(sc.Profile) + "]",
 		File: e.profileFile(sc.Profile), CredentialSource: sc.CredentialSource}
 	switch sc.CredentialSource {
@@ -166,7 +166,6 @@ func (e *Engine) credentialSource(sc *config.SharedConfig, from string) (Source,
 		return s, problem.New(problem.Config, "profile %q has credential_source = %q", sc.Profile, sc.CredentialSource).
 			WithHint("credential_source is Environment, Ec2InstanceMetadata or EcsContainer")
 	}
-	_ = from
 	return s, nil
 }
 

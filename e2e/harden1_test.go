@@ -50,3 +50,81 @@ func TestWriteProfileRefusesAmbiguousNamesAndReadOnlyFiles(t *testing.T) {
 		t.Fatalf("%d AssumeRole calls before refusing", n)
 	}
 }
+
+// Issue 14, defect 12: -p with a credential_process that returns long-term keys (no expiry, no
+// session token) works with the cache on, and nothing is stored for it.
+func TestProfileCredentialProcessLongTermKeys(t *testing.T) {
+	w := newWorld(t, nil)
+	script := w.write("vault.sh", "#!/bin/sh\nprintf '%s\\n' '{\"Version\": 1, \"AccessKeyId\": \""+aliceKey+"\", \"SecretAccessKey\": \""+aliceSecret+"\"}'\n")
+	if err := os.Chmod(script, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w.write(".aws/config", "[profile vault]\nregion = us-east-1\ncredential_process = "+script+"\n\n[profile prod-read]\nrole_arn = arn:aws:iam::222222222222:role/read\nsource_profile = vault\n")
+	for i := range 2 {
+		r := w.run("-p", "vault", "-o", "env")
+		if r.code != 0 || !strings.Contains(r.stdout, aliceKey) {
+			t.Fatalf("run %d: %s", i, r)
+		}
+		r = w.run("-p", "prod-read", "-o", "env")
+		if r.code != 0 || !strings.Contains(r.stdout, "AWS_SESSION_TOKEN") {
+			t.Fatalf("run %d: %s", i, r)
+		}
+	}
+	if n := w.count("AssumeRole"); n != 1 {
+		t.Fatalf("%d AssumeRole calls, want 1 (the second switch is served by the cache)", n)
+	}
+	filepath.Walk(w.env["ASSUME_ROLE_CACHE_DIR"], func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), aliceSecret) {
+				t.Errorf("long-term secret stored in the cache: %s", p)
+			}
+		}
+		return nil
+	})
+}
+
+// Issue 14, defect 12: exec of a missing command exits 127, as shells do.
+func TestExecMissingCommandExits127(t *testing.T) {
+	w := newWorld(t, nil)
+	r := w.runEnv(map[string]string{"AWS_REGION": "us-east-1"}, "exec", "prod", "read", "--", "no-such-command-xyz")
+	if r.code != 127 || !strings.Contains(r.stderr, "no-such-command-xyz") {
+		t.Fatalf("want exit 127 naming the command, got %s", r)
+	}
+}
+
+// Issue 14, defect 12: a positional ROLE accepts the path characters -R accepts.
+func TestPositionalRoleAcceptsARNPathCharacters(t *testing.T) {
+	w := newWorld(t, nil)
+	for _, role := range []string{"team!x/read", "a#b/c~d/read", "/ops*/read"} {
+		r := w.runEnv(map[string]string{"AWS_REGION": "us-east-1"}, "prod", role, "-o", "env")
+		want := "arn:aws:iam::222222222222:role/" + strings.TrimPrefix(role, "/")
+		rr := w.runEnv(map[string]string{"AWS_REGION": "us-east-1"}, "-R", want, "-o", "env")
+		if r.code == 2 || r.code != rr.code {
+			t.Fatalf("ROLE %q: exit %d, -R exits %d\n%s", role, r.code, rr.code, r)
+		}
+		if got := w.lastCall("AssumeRole").Params["RoleArn"]; got != want {
+			t.Fatalf("ROLE %q assumed %q, want %q", role, got, want)
+		}
+	}
+}
+
+// Issue 14, defect 12: the encrypted-file cache with a wrong passphrase says so instead of
+// looking empty.
+func TestEncryptedCacheWrongPassphrase(t *testing.T) {
+	w := newWorld(t, nil)
+	env := map[string]string{"ASSUME_ROLE_CACHE_BACKEND": "encrypted-file", "ASSUME_ROLE_CACHE_PASSPHRASE": "correct horse battery staple", "AWS_REGION": "us-east-1"}
+	if r := w.runEnv(env, "prod", "read", "-o", "env"); r.code != 0 {
+		t.Fatal(r)
+	}
+	env["ASSUME_ROLE_CACHE_PASSPHRASE"] = "wrong passphrase"
+	for _, args := range [][]string{{"cache", "list"}, {"prod", "read", "-o", "env"}} {
+		r := w.runEnv(env, args...)
+		t.Logf("%v: %s", args, r)
+		if r.code != 3 || !strings.Contains(r.stderr, "passphrase") || !strings.Contains(r.stderr, "wrong") {
+			t.Errorf("%v with a wrong passphrase: %s", args, r)
+		}
+	}
+	if n := w.count("AssumeRole"); n != 1 {
+		t.Errorf("%d AssumeRole calls, want 1", n)
+	}
+}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -126,5 +127,48 @@ func TestEncryptedCacheWrongPassphrase(t *testing.T) {
 	}
 	if n := w.count("AssumeRole"); n != 1 {
 		t.Errorf("%d AssumeRole calls, want 1", n)
+	}
+}
+
+// Issue 14, defect 10: console --open never puts the sign-in token on the browser launcher's
+// command line (readable by every local user in /proc): the launcher gets a 0600 file, in a
+// 0700 folder, that redirects to the sign-in URL.
+func TestConsoleOpenKeepsTokenOffCommandLine(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("xdg-open launcher")
+	}
+	w := newWorld(t, nil)
+	bin := filepath.Join(w.home, "bin")
+	record := filepath.Join(w.home, "launched")
+	w.write("bin/xdg-open", "#!/bin/sh\n{ printf '%s\\n' \"$@\"; stat -c '%a' \"$1\" \"$(dirname \"$1\")\"; cat \"$1\"; } > "+record+"\n")
+	if err := os.Chmod(filepath.Join(bin, "xdg-open"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(w.home, "tmp")
+	if err := os.Mkdir(tmp, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	r := w.runEnv(map[string]string{"PATH": bin + ":" + os.Getenv("PATH"), "TMPDIR": tmp,
+		"ASSUME_ROLE_FEDERATION_ENDPOINT": w.url + "/federation"}, "console", "prod", "read", "--open")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("console --open: %s", r)
+	}
+	out, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatalf("the launcher did not run: %v", err)
+	}
+	lines := strings.SplitN(string(out), "\n", 5)
+	if len(lines) < 5 {
+		t.Fatalf("launcher record: %q", out)
+	}
+	argv, fileMode, dirMode, page := lines[0], lines[1], lines[2], lines[3]+lines[4]
+	if strings.Contains(argv, "SigninToken") || strings.Contains(argv, "federation") {
+		t.Fatalf("the launcher's argv carries the sign-in URL: %q", argv)
+	}
+	if fileMode != "600" || dirMode != "700" {
+		t.Fatalf("page mode %s in a folder of mode %s, want 600 and 700", fileMode, dirMode)
+	}
+	if !strings.Contains(page, "SigninToken=") || !strings.Contains(page, "http-equiv=\"refresh\"") {
+		t.Fatalf("the page does not redirect to the sign-in URL: %q", page)
 	}
 }

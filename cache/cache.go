@@ -316,43 +316,49 @@ func (c *Cache) Backend() string { return c.store.Name() }
 // than the margin. Anything else is a miss; corrupt or untrusted entries are
 // deleted.
 func (c *Cache) Lookup(k Key) (*Entry, bool) {
-	return c.lookup(k.ID())
+	e, ok, _ := c.lookup(k.ID())
+	return e, ok
 }
 
-func (c *Cache) lookup(id string) (*Entry, bool) {
-	e := c.load(id)
+// lookup is Lookup by id; its error is ErrWrongPassphrase, where a miss would
+// silently replace the entry with one under another passphrase.
+func (c *Cache) lookup(id string) (*Entry, bool, error) {
+	e, err := c.load(id)
 	if e == nil {
-		return nil, false
+		return nil, false, err
 	}
 	if left := e.Expiration.Sub(c.now()); left <= c.margin {
 		c.debugf("cache: entry %s expires in %s (margin %s): miss", id, left.Round(time.Second), c.margin)
-		return nil, false
+		return nil, false, nil
 	}
-	return e, true
+	return e, true, nil
 }
 
-// load reads and decodes one entry, deleting it if it cannot be trusted.
-func (c *Cache) load(id string) *Entry {
+// load reads and decodes one entry, deleting it if it cannot be trusted. Its
+// only error is ErrWrongPassphrase.
+func (c *Cache) load(id string) (*Entry, error) {
 	data, err := c.store.Get(id)
 	if errors.Is(err, ErrNotFound) {
-		return nil
+		return nil, nil
+	}
+	if errors.Is(err, ErrWrongPassphrase) {
+		return nil, err
 	}
 	if err == nil {
 		var e *Entry
 		if e, err = decode(id, data); err == nil {
-			return e
+			return e, nil
 		}
 	} else if !errors.Is(err, ErrCorrupt) {
-		// Unreadable right now (locked keyring, wrong passphrase, I/O):
-		// a miss, but keep the entry.
+		// Unreadable right now (locked keyring, I/O): a miss, but keep the entry.
 		c.debugf("cache: reading entry %s: %v", id, err)
-		return nil
+		return nil, nil
 	}
 	c.debugf("cache: ignoring and deleting entry %s: %v", id, err)
 	if derr := c.store.Delete(id); derr != nil {
 		c.debugf("cache: deleting entry %s: %v", id, derr)
 	}
-	return nil
+	return nil, nil
 }
 
 // GetOrFetch returns the cached entry for k or, on a miss, calls fetch while
@@ -362,8 +368,8 @@ func (c *Cache) load(id string) *Entry {
 // only reported through Options.Debugf.
 func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch func(context.Context) (*Entry, error)) (e *Entry, cached bool, err error) {
 	id := k.ID()
-	if e, ok := c.lookup(id); ok {
-		return e, true, nil
+	if e, ok, err := c.lookup(id); ok || err != nil {
+		return e, ok, err
 	}
 	if c.lockDir != "" {
 		unlock, err := c.lock(ctx, id)
@@ -371,8 +377,8 @@ func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch func(context.Contex
 			return nil, false, err
 		}
 		defer unlock()
-		if e, ok := c.lookup(id); ok {
-			return e, true, nil
+		if e, ok, err := c.lookup(id); ok || err != nil {
+			return e, ok, err
 		}
 	}
 	e, err = fetch(ctx)
@@ -494,7 +500,10 @@ func (c *Cache) List() ([]Info, error) {
 	}
 	infos := make([]Info, 0, len(ids))
 	for _, id := range ids {
-		e := c.load(id)
+		e, err := c.load(id)
+		if err != nil {
+			return nil, err
+		}
 		if e == nil {
 			continue
 		}

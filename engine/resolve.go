@@ -275,11 +275,17 @@ func (e *Engine) resolveAccountRole(req *Request) error {
 			WithHint("use a 12-digit account ID or an alias defined in %s", e.accountsPath())
 	}
 	role = strings.TrimPrefix(strings.TrimSpace(role), "/")
-	if err := stslimits.RoleName("ROLE", role); err != nil {
+	region := firstSet(req.Region, e.getenv("AWS_REGION"), e.getenv("AWS_DEFAULT_REGION"))
+	arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", stslimits.PartitionForRegion(region), id, role)
+	// ROLE is checked as the ARN it becomes, so it accepts exactly the paths -R accepts.
+	if _, _, _, err := stslimits.RoleARN("ROLE", arn); err != nil || role == "" {
+		err := stslimits.RoleName("ROLE", role)
+		if err == nil {
+			err = fmt.Errorf("invalid ROLE %q: a role path is printable ASCII without spaces (ops/deploy)", role)
+		}
 		return problem.Wrap(problem.Usage, err, "%s", err.Error())
 	}
-	region := firstSet(req.Region, e.getenv("AWS_REGION"), e.getenv("AWS_DEFAULT_REGION"))
-	req.RoleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", stslimits.PartitionForRegion(region), id, role)
+	req.RoleARN = arn
 	req.AccountName = name
 	req.Account, req.Role, req.AskTarget = "", "", false
 	return nil

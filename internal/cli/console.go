@@ -11,18 +11,34 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// openBrowser launches the system's browser on url.
-func openBrowser(url string) error {
+// openBrowser launches the system's browser on signinURL without putting it on any command line
+// (other local users can read those): the launcher gets a 0600 page that redirects to it. It waits
+// a few seconds for the launcher to report a failure.
+func openBrowser(tmpdir, signinURL string) error {
+	page, err := console.RedirectPage(tmpdir, signinURL)
+	if err != nil {
+		return err
+	}
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":
-		cmd = exec.Command("open", url)
+		cmd = exec.Command("open", page)
 	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", page)
 	default:
-		cmd = exec.Command("xdg-open", url)
+		cmd = exec.Command("xdg-open", page)
 	}
-	return cmd.Start()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(5 * time.Second):
+		return nil // a launcher that stays with the browser it started
+	}
 }
 
 func newConsoleCmd(sio *IO) *cobra.Command {
@@ -58,7 +74,7 @@ minutes and grants access: treat it as a secret.`,
 				return err
 			}
 			if open {
-				if err := openBrowser(url); err != nil {
+				if err := openBrowser(sio.Getenv("TMPDIR"), url); err != nil {
 					return problem.Wrap(problem.Internal, err, "cannot open a browser: %s", err.Error()).
 						WithHint("run without --open and paste the URL into your browser")
 				}

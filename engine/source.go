@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/smithy-go/middleware"
 	"gopkg.in/ini.v1"
 )
 
@@ -107,6 +108,9 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 			})
 		}),
 		config.WithLogConfigurationWarnings(false),
+		// The SDK's own log lines (WARN …) go to --debug only; failures are our one-line errors.
+		config.WithLogger(sdkLogger{e}),
+		config.WithAPIOptions([]func(*middleware.Stack) error{deadlineMiddleware(e.timeout.Total)}),
 		// Fail fast where there is no instance metadata service (a laptop), keep working on EC2.
 		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) {
 			o.Client = imds.New(imds.Options{

@@ -43,10 +43,10 @@ type Options struct {
 	// Timeouts bound every AWS call (connect, first byte, total with retries); zero fields take
 	// DefaultTimeouts. Connect and FirstByte apply to the default HTTP client only.
 	Timeouts Timeouts
-	Prompter   Prompter            // default: no prompts (non-interactive)
-	Cache      *cache.Cache        // default: no caching
-	Warn       io.Writer           // one-line warnings; default discard
-	Debug      io.Writer           // --debug trace with secrets redacted; default off
+	Prompter Prompter     // default: no prompts (non-interactive)
+	Cache    *cache.Cache // default: no caching
+	Warn     io.Writer    // one-line warnings; default discard
+	Debug    io.Writer    // --debug trace with secrets redacted; default off
 	// RunMFAProcess runs a profile's mfa_process command and returns its stdout. Default: sh -c.
 	RunMFAProcess func(ctx context.Context, command string) (string, error)
 	// Setenv sets a variable of the process environment, which the AWS SDK passes to the

@@ -421,13 +421,13 @@ func (e *Engine) planMFA(ctx context.Context, p *Plan, forceMFA bool) error {
 			return nil
 		}
 		if asked == "" && e.cache != nil && !req.NoCache {
-			if _, ok := e.cache.Lookup(sessionKey(p.Source)); ok {
+			if _, ok := e.cache.Lookup(sessionKey(p.Source, e.endpointFor("STS"))); ok {
 				asked = "a cached MFA session of these keys exists"
 			}
 		}
 		clearMFA(p.Hops)
 		if asked != "" {
-			k := sessionKey(p.Source)
+			k := sessionKey(p.Source, e.endpointFor("STS"))
 			seconds, from := req.MFASessionSeconds, "--mfa-session-duration"
 			if seconds == 0 {
 				seconds, from = defaultMFASessionSeconds, "default"
@@ -482,7 +482,7 @@ func (e *Engine) finishPlan(p *Plan) {
 			}
 		}
 		if h.key == nil {
-			k := hopKey(h, parent, p.STSRegionOrRegion())
+			k := hopKey(h, parent, p.STSRegionOrRegion(), e.endpointFor("STS"))
 			h.key = &k
 		}
 		h.CacheID = h.key.ID()
@@ -504,8 +504,9 @@ func (e *Engine) finishPlan(p *Plan) {
 func (p *Plan) STSRegionOrRegion() string { return firstSet(p.STSRegion, p.Region) }
 
 // hopKey is everything that changes a hop's credentials or their attribution: the identity that
-// signs it (the parent), the role and every parameter, and where STS is called.
-func hopKey(h *Hop, parent, stsRegion string) cache.Key {
+// signs it (the parent), the role and every parameter, and where STS is called (the region and an
+// endpoint URL set in the environment: another STS issues other credentials).
+func hopKey(h *Hop, parent, stsRegion, stsEndpoint string) cache.Key {
 	fields := map[string]string{
 		"parent":          parent,
 		"call":            string(h.Kind),
@@ -527,13 +528,20 @@ func hopKey(h *Hop, parent, stsRegion string) cache.Key {
 		fields["policy"] = hashHex([]byte(h.Policy))
 	}
 	fields["policy_arns"] = strings.Join(sortedCopy(h.PolicyARNs), ",")
+	if stsEndpoint != "" { // only when set, so that entries made with the default endpoint stay valid
+		fields["sts_endpoint"] = stsEndpoint
+	}
 	return cache.Key{Kind: cache.KindRole, Fields: fields}
 }
 
 // sessionKey identifies the MFA session of long-term keys: one user's keys make one MFA session,
-// whatever device, profile or target form was used to ask for it.
-func sessionKey(s Source) cache.Key {
-	return cache.Key{Kind: cache.KindSession, Fields: map[string]string{"source": s.descriptor}}
+// whatever device, profile or target form was used to ask for it (from the same STS endpoint).
+func sessionKey(s Source, stsEndpoint string) cache.Key {
+	f := map[string]string{"source": s.descriptor}
+	if stsEndpoint != "" {
+		f["sts_endpoint"] = stsEndpoint
+	}
+	return cache.Key{Kind: cache.KindSession, Fields: f}
 }
 
 // profileSection is how a profile's section is written in ~/.aws/config.

@@ -266,6 +266,7 @@ func (t *targetFlags) openCache(sio *IO) (*cache.Cache, error) {
 		}
 	}
 	o := cache.Options{Backend: backend, Dir: getenv("ASSUME_ROLE_CACHE_DIR"), Margin: margin, Now: sio.Now}
+	o.Waiting = func(msg string) { fmt.Fprintln(sio.Err, "assume-role: "+msg) }
 	if pass := getenv("ASSUME_ROLE_CACHE_PASSPHRASE"); pass != "" {
 		o.Passphrase = func() (string, error) { return pass, nil }
 	} else if sio.Prompter != nil {

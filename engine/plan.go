@@ -95,9 +95,10 @@ type Hop struct {
 	// CacheID identifies the cache entry of this hop's result ("" = not cached).
 	CacheID string `json:"cache_id,omitempty"`
 
-	key        *cache.Key
-	mfaProcess string
-	token      string // the OIDC token of a web identity hop (a secret: never printed)
+	key         *cache.Key
+	mfaProcess  string
+	rawDuration string // the profile's duration_seconds as written
+	token       string // the OIDC token of a web identity hop (a secret: never printed)
 }
 
 // Plan is a resolved request: the source, the hops in order, and what the result is exported as.
@@ -341,6 +342,8 @@ func (e *Engine) profileHop(sc *config.SharedConfig) Hop {
 		h.DurationSeconds = int(sc.RoleDurationSeconds.Seconds())
 		h.DurationFrom = "duration_seconds of [" + profileSection(sc.Profile) + "]"
 	}
+	// The SDK ignores a value that is not a number and wraps one that overflows: check the text.
+	h.rawDuration = e.profileKey(sc.Profile, "duration_seconds")
 	if sc.MFASerial != "" {
 		h.mfaProcess = e.profileKey(sc.Profile, "mfa_process")
 	}

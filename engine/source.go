@@ -38,8 +38,12 @@ func (e *Engine) sharedFiles() (cfgFiles, credFiles []string) {
 // profile does not exist.
 func (e *Engine) loadProfile(ctx context.Context, name string) (*config.SharedConfig, bool, error) {
 	cf, crf := e.sharedFiles()
-	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
-		o.ConfigFiles, o.CredentialsFiles = cf, crf
+	var sc config.SharedConfig
+	err := e.sdkParse(func() (err error) {
+		sc, err = config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
+			o.ConfigFiles, o.CredentialsFiles = cf, crf
+		})
+		return err
 	})
 	if missingProfile(err) {
 		return nil, false, nil
@@ -137,7 +141,11 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 	if e.debug != nil {
 		opts = append(opts, config.WithAPIOptions(e.debugMiddleware()))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	var cfg aws.Config
+	err := e.sdkParse(func() (err error) {
+		cfg, err = config.LoadDefaultConfig(ctx, opts...)
+		return err
+	})
 	if err != nil {
 		if missingProfile(err) {
 			return cfg, problem.Wrap(problem.Config, err, "profile %q does not exist", profile).

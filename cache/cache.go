@@ -186,6 +186,10 @@ type Options struct {
 	// Passphrase returns the passphrase of the encrypted-file backend; it is
 	// called at most once, and only when an entry is read or written.
 	Passphrase func() (string, error)
+	// Waiting, if set, is told (at most once per distinct message) when this process has waited
+	// about a second for another process holding the same key, and what that process is doing
+	// (see Announce): "waiting for another assume-role (pid 123) to finish its MFA prompt…".
+	Waiting func(msg string)
 	// Debugf, if set, receives diagnostics (ignored corrupt entries, failed
 	// writes). Messages never contain secrets.
 	Debugf func(format string, args ...any)
@@ -201,6 +205,7 @@ type Cache struct {
 	lockTimeout time.Duration
 	now         func() time.Time
 	debugf      func(format string, args ...any)
+	waiting     func(msg string)
 
 	mu    sync.Mutex
 	inuse map[string]*keyLock // per-id in-process locks
@@ -242,6 +247,7 @@ func open(opts Options, custom Store, service string, uid int) (*Cache, error) {
 		lockTimeout: opts.LockTimeout,
 		now:         opts.Now,
 		debugf:      opts.Debugf,
+		waiting:     opts.Waiting,
 		inuse:       map[string]*keyLock{},
 	}
 	switch {
@@ -381,7 +387,7 @@ func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch func(context.Contex
 			return e, ok, err
 		}
 	}
-	e, err = fetch(ctx)
+	e, err = fetch(holding(ctx, filepath.Join(c.lockDir, id+".lock")))
 	if err != nil {
 		return nil, false, err
 	}
@@ -436,6 +442,7 @@ func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
 		return nil, err
 	}
 	fl := flock.New(path, flock.SetPermissions(0o600))
+	start, told := time.Now(), ""
 	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
 		ok, err := fl.TryLock()
 		if err != nil {
@@ -444,6 +451,12 @@ func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
 		}
 		if ok {
 			break
+		}
+		if c.waiting != nil && time.Since(start) >= time.Second {
+			if msg := waitingMessage(path); msg != told {
+				c.waiting(msg)
+				told = msg
+			}
 		}
 		t := time.NewTimer(delay)
 		select {
@@ -454,7 +467,9 @@ func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
 			return nil, waitErr()
 		}
 	}
+	writeHolder(path, "")
 	return func() {
+		clearHolder(path)
 		if err := fl.Unlock(); err != nil {
 			c.debugf("cache: unlocking %s: %v", path, err)
 		}

@@ -361,6 +361,9 @@ func checkHopLimits(hops []Hop) error {
 		if h.Profile == "" {
 			continue
 		}
+		if err := checkRawDuration(h.rawDuration, where); err != nil {
+			return err
+		}
 		if h.DurationFrom != "" && strings.HasPrefix(h.DurationFrom, "duration_seconds") {
 			if err := stslimits.Duration("duration_seconds of "+where, h.DurationSeconds, stslimits.MinDuration, stslimits.MaxRoleDuration); err != nil {
 				return problem.Wrap(problem.Config, err, "%s", err.Error())

@@ -5,7 +5,9 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"time"
 
+	"github.com/assume-role/assume-role/console"
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/spf13/cobra"

@@ -407,3 +407,11 @@ func (s *Server) issue(sess *session, durationSeconds int) *session {
 func (sess *session) xml() xmlCredentials {
 	return xmlCredentials{AccessKeyID: sess.akid, SecretAccessKey: sess.secret, SessionToken: sess.token, Expiration: awsTime(sess.expires)}
 }
+
+// RevokeSessions forgets every temporary credential issued so far, as when an administrator revokes
+// sessions: later calls signed with them fail with InvalidClientTokenId.
+func (s *Server) RevokeSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions = map[string]*session{}
+}

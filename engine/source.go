@@ -133,6 +133,9 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 	if e.debug != nil {
 		opts = append(opts, config.WithAPIOptions(e.debugMiddleware()))
 	}
+	if e.apiOptions != nil {
+		opts = append(opts, config.WithAPIOptions(e.apiOptions))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		if missingProfile(err) {

@@ -31,7 +31,9 @@ type OrgQuery struct {
 // ListError is a failure to list the accounts: the run has no targets at all.
 type ListError struct{ Err error }
 
-func (e *ListError) Error() string { return "cannot list the organization's accounts: " + e.Err.Error() }
+func (e *ListError) Error() string {
+	return "cannot list the organization's accounts: " + e.Err.Error()
+}
 func (e *ListError) Unwrap() error { return e.Err }
 
 // ListOrg lists the selected accounts of the organization as targets: the management account and
@@ -155,4 +157,3 @@ func ParseTags(flags []string) (map[string]string, error) {
 	}
 	return m, nil
 }
-

@@ -554,9 +554,9 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 	for {
 		i := bytes.IndexByte(p.buf, '\n')
 		if i < 0 {
-			if len(p.buf) >= maxLine {
-				p.emit(p.buf, true)
-				p.buf = p.buf[:0]
+			for len(p.buf) >= maxLine { // a very long line is split, not buffered without end
+				p.emit(p.buf[:maxLine], true)
+				p.buf = p.buf[maxLine:]
 			}
 			return len(b), nil
 		}

@@ -234,7 +234,7 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 		}
 	}
 	if useOrg {
-		client, err := eng.OrganizationsClient(ctx, firstNonEmpty(f.orgProfile, t.sourceProfile), "")
+		client, err := eng.OrganizationsClient(ctx, firstNonEmpty(f.orgProfile, t.sourceProfile, t.profile), "")
 		var listed []fanout.Target
 		if err == nil {
 			listed, err = fanout.ListOrg(ctx, client, fanout.OrgQuery{All: f.org || len(f.ous) == 0, OUs: f.ous, Tags: tagFilter, Role: role, Partition: partition})

@@ -426,3 +426,36 @@ func TestFanoutCtrlC(t *testing.T) {
 	}
 	_ = json.Valid
 }
+
+// On a terminal: one confirmation, then one MFA prompt for every account.
+func TestFanoutTerminalConfirmAndOneMFAPrompt(t *testing.T) {
+	w := orgWorld(t, stsemu.OrgSpec{Accounts: 5}, nil)
+	s := startPTY(t, w, nil, false, "fanout", "--org", "--role", "audit", "--serial-number", aliceMFA, "-o", "json")
+	s.expect("print credentials in 5 accounts")
+	s.send("y")
+	s.expect("Enter MFA code for " + aliceMFA)
+	s.send("123456")
+	stdout, code := s.wait()
+	screen := s.Screen()
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, screen)
+	}
+	if strings.Count(screen, "Enter MFA code") != 1 || w.count("GetSessionToken") != 1 || w.count("AssumeRole") != 5 {
+		t.Fatalf("prompts or calls: %s\n%v", screen, w.calls())
+	}
+	if n := len(jsonLines(t, stdout)); n != 5 {
+		t.Fatalf("%d credential lines", n)
+	}
+	// Refused: no answer means no.
+	s = startPTY(t, w, nil, false, "fanout", "--org", "--role", "audit", "-o", "json")
+	s.expect("[y/N]")
+	s.send("")
+	if _, code := s.wait(); code != 130 || !strings.Contains(s.Screen(), "not confirmed") {
+		t.Fatalf("exit %d: %s", code, s.Screen())
+	}
+	// Credentials are not printed on a terminal unless asked for.
+	s = startPTY(t, w, nil, true, "fanout", "--org", "--role", "audit", "--yes")
+	if _, code := s.wait(); code != 2 || !strings.Contains(s.Screen(), "refusing to print credentials") {
+		t.Fatalf("exit %d: %s", code, s.Screen())
+	}
+}

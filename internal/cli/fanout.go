@@ -82,6 +82,10 @@ be listed; 130 interrupted.`,
 				return problem.New(problem.Usage, "unexpected argument %q", args[0]).
 					WithHint("put the command after --: assume-role fanout --org --role audit -- aws sts get-caller-identity")
 			}
+			if len(command) == 0 && sio.StdoutIsTTY && !c.Flags().Changed("output") && !f.plan {
+				return problem.New(problem.Usage, "refusing to print credentials for every account on a terminal").
+					WithHint("give -o json or -o credential-process to print them anyway, or redirect stdout")
+			}
 			return runFanout(c.Context(), sio, &t, &f, command)
 		},
 	}

@@ -160,24 +160,26 @@ func Run(ctx context.Context, ts []Target, o Options) (*Summary, error) {
 	// The first runnable target is assumed alone: it makes the MFA session (one prompt, one
 	// GetSessionToken) and derives the session name (one GetCallerIdentity at most) that every
 	// other target then reuses.
+	// If the first few targets fail on their own (a role missing there), the rest go ahead in
+	// parallel anyway.
 	i := 0
 	var primed *job
-	for ; i < len(ts) && primed == nil; i++ {
+	for tries := 0; i < len(ts) && primed == nil && tries < maxPrimers; i++ {
 		t := &ts[i]
 		if t.Skipped != "" {
 			continue
 		}
 		if r.stopping(ctx) {
-			break
+			break // counted as not started below
 		}
+		tries++
 		req := r.request(t)
 		r.event(t, "assuming", nil)
 		began := r.now()
 		res, err := retry(ctx, func() (*engine.Result, error) { return o.Engine.Assume(ctx, req) })
 		if err != nil {
 			if ctx.Err() != nil {
-				r.sum.NotStarted++
-				break
+				break // counted as not started below
 			}
 			if global(err) {
 				return nil, err
@@ -233,6 +235,9 @@ func Run(ctx context.Context, ts []Target, o Options) (*Summary, error) {
 	}
 	return &r.sum, nil
 }
+
+// maxPrimers is how many targets are tried one by one before the others start.
+const maxPrimers = 3
 
 type job struct {
 	t     *Target

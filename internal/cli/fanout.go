@@ -129,6 +129,10 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 		return problem.New(problem.Usage, "fanout needs the credential cache: one MFA session serves every account through it").
 			WithHint("drop --no-cache (use --refresh to ignore cached role credentials)")
 	}
+	if t.mfaOnAssume {
+		return problem.New(problem.Usage, "--mfa-on-assume needs an MFA code per role: fanout shares one MFA session instead").
+			WithHint("drop --mfa-on-assume; children get refreshing credentials, so the one-hour cap does not end a long job")
+	}
 	maxN, maxPct, err := parseMaxErrors(f.maxErrors)
 	if err != nil {
 		return err

@@ -360,6 +360,12 @@ func TestFanoutListingFailure(t *testing.T) {
 	if !strings.Contains(r.stderr, "--org-profile") || w.count("AssumeRole") != 0 {
 		t.Fatalf("%s", r)
 	}
+	// --org-profile: list with a role in the management account.
+	w.write(".aws/config", "[profile mgmt]\nrole_arn = arn:aws:iam::222222222222:role/read\nsource_profile = default\n")
+	plan := planOf(t, w.ok("fanout", "--org", "--org-profile", "mgmt", "--role", "audit", "--plan").stdout)
+	if len(plan) != 5 || plan[4].AccountID != "222222222222" || plan[4].Skipped == "" || plan[0].Skipped != "" {
+		t.Fatalf("--org-profile plan: %+v", plan)
+	}
 }
 
 func TestFanoutCtrlC(t *testing.T) {

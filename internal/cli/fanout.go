@@ -348,7 +348,11 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 	fanout.WriteSummary(sio.Err, sum)
 	switch {
 	case sum.Interrupted:
-		return &exitError{code: problem.Interrupted.ExitCode()}
+		code := problem.Interrupted.ExitCode()
+		if _, c, ok := interruption(ctx, context.Canceled); ok {
+			code = c // 130 for SIGINT, 143 for SIGTERM
+		}
+		return &exitError{code: code}
 	case sum.Stopped:
 		return &exitError{code: exitMaxErrors}
 	case sum.Failed > 0:

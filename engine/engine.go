@@ -20,6 +20,7 @@ import (
 	"github.com/assume-role/assume-role/cache"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Prompter asks the user for input. Implementations read from the terminal (not stdin, which may be
@@ -59,6 +60,9 @@ type Options struct {
 	// the engine refuses, before starting anything, a source whose credential_process would run
 	// assume-role resolving that same source. Default: nil (only ResolvingEnvVar is checked).
 	SelfCommand func(command string) (sourceProfile string, ok bool)
+	// APIOptions are added to every AWS client the engine builds (for example, a rate limiter
+	// shared by many concurrent assumptions). Default: none.
+	APIOptions []func(*middleware.Stack) error
 }
 
 // Engine assumes roles. It is safe for concurrent use once built.
@@ -76,13 +80,14 @@ type Engine struct {
 	usedCodes   sync.Map // MFA codes given with requests and already sent
 	setenv      func(key, value string) error
 	selfCommand func(command string) (string, bool)
+	apiOptions  []func(*middleware.Stack) error
 }
 
 // New builds an Engine.
 func New(o Options) *Engine {
 	e := &Engine{getenv: o.Getenv, now: o.Now, http: o.HTTPClient, prompt: o.Prompter, cache: o.Cache,
 		warn: o.Warn, debug: o.Debug, mfaProc: o.RunMFAProcess, setenv: o.Setenv, selfCommand: o.SelfCommand,
-		timeout: o.Timeouts.withDefaults()}
+		timeout: o.Timeouts.withDefaults(), apiOptions: o.APIOptions}
 	if e.getenv == nil {
 		e.getenv = os.Getenv
 	}

@@ -141,6 +141,9 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 	if e.debug != nil {
 		opts = append(opts, config.WithAPIOptions(e.debugMiddleware()))
 	}
+	if e.apiOptions != nil {
+		opts = append(opts, config.WithAPIOptions(e.apiOptions))
+	}
 	var cfg aws.Config
 	err := e.sdkParse(func() (err error) {
 		cfg, err = config.LoadDefaultConfig(ctx, opts...)

@@ -12,6 +12,7 @@ import (
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/stslimits"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/spf13/pflag"
 )
 
@@ -225,9 +226,12 @@ func (t *targetFlags) assume(ctx context.Context, sio *IO, args []string) (*targ
 }
 
 // engine builds an Engine for this command line: cache, prompts, debug trace.
-func (t *targetFlags) engine(sio *IO) (*engine.Engine, error) {
+func (t *targetFlags) engine(sio *IO) (*engine.Engine, error) { return t.engineWith(sio, nil) }
+
+// engineWith builds the Engine with extra middleware for every AWS client (fanout's rate limits).
+func (t *targetFlags) engineWith(sio *IO, apiOptions []func(*middleware.Stack) error) (*engine.Engine, error) {
 	getenv := sio.Getenv
-	o := engine.Options{Getenv: getenv, Now: sio.Now, HTTPClient: sio.HTTPClient, Warn: sio.Err}
+	o := engine.Options{Getenv: getenv, Now: sio.Now, HTTPClient: sio.HTTPClient, Warn: sio.Err, APIOptions: apiOptions}
 	o.Setenv, o.SelfCommand = sio.Setenv, sio.selfCommand // credential_process loops (selfloop.go)
 	if !t.noInput && getenv("ASSUME_ROLE_NO_INPUT") == "" {
 		o.Prompter = sio.Prompter

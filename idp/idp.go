@@ -85,7 +85,7 @@ func Load(getenv func(string) string, vendor, prefix string, keys []string) (*Lo
 			}
 		}
 		for _, s := range f.Sections() {
-			if s.Name() != ini.DefaultSection {
+			if !strings.EqualFold(s.Name(), ini.DefaultSection) {
 				return nil, fmt.Errorf("%s: sections are not used; put name = value lines at the top", l.Path)
 			}
 		}

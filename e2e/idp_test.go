@@ -222,7 +222,7 @@ func TestOneLoginErrors(t *testing.T) {
 		{"wrong password", map[string]string{"SAML_FILE": iw.write("wrongpw", "password = not-it\n")}, 4, "refused the username or password"},
 		{"locked", map[string]string{"ONELOGIN_USERNAME": "locked@example.com"}, 5, "account is locked"},
 		{"app not assigned", map[string]string{"ONELOGIN_USERNAME": "noapp@example.com"}, 5, "not assigned"},
-		{"no AWS roles", map[string]string{"ONELOGIN_USERNAME": "noroles@example.com"}, 5, "grants no AWS role"},
+		{"no AWS roles", map[string]string{"ONELOGIN_USERNAME": "noroles@example.com"}, 5, "no AWS role"},
 		{"missing subdomain", map[string]string{"ONELOGIN_SUBDOMAIN": ""}, 3, "needs subdomain"},
 		{"bad region", map[string]string{"ONELOGIN_API_URL": "", "ONELOGIN_REGION": "ap"}, 3, "is not us or eu"},
 		{"plain http elsewhere", map[string]string{"ONELOGIN_API_URL": "http://onelogin.example.com"}, 3, "loopback"},
@@ -291,7 +291,7 @@ func TestOktaErrors(t *testing.T) {
 		{"wrong password", map[string]string{"SAML_FILE": iw.write("wrongpw", "password = not-it\n")}, 4, "refused the username or password"},
 		{"locked", map[string]string{"OKTA_USERNAME": "locked@example.com"}, 5, "account is locked"},
 		{"app not assigned", map[string]string{"OKTA_USERNAME": "noapp@example.com"}, 5, "not assigned"},
-		{"no AWS roles", map[string]string{"OKTA_USERNAME": "noroles@example.com"}, 5, "grants no AWS role"},
+		{"no AWS roles", map[string]string{"OKTA_USERNAME": "noroles@example.com"}, 5, "no AWS role"},
 		{"missing app_url", map[string]string{"OKTA_APP_URL": ""}, 3, "needs app_url"},
 		{"plain http elsewhere", map[string]string{"OKTA_ORG_URL": "http://acme.okta.example"}, 3, "loopback"},
 	}

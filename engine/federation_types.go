@@ -16,6 +16,9 @@ type SAMLSource struct {
 	// AccountNames maps account IDs to aliases (from ~/.aws/accounts) for the role picker.
 	AccountNames map[string]string
 
+	// CredentialsFile names the file Username and Password came from, for messages.
+	CredentialsFile string
+
 	// IdP, when set, signs in at OneLogin or Okta directly.
 	IdP *IdPSource
 

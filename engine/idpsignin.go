@@ -38,9 +38,12 @@ type vendorSignIn struct {
 	identity string // what identifies the IdP account in cache keys (no secret)
 	user     string
 	password string // from ~/.saml/credentials, when there
-	state    idp.State
-	statePth string
-	device   string // the MFA device used, remembered on success
+	credFile string // where that password came from
+	// passwordFrom is where the password of the sign-in came from: file, keyring or prompt.
+	passwordFrom string
+	state        idp.State
+	statePth     string
+	device       string // the MFA device used, remembered on success
 }
 
 // prepareVendor reads the vendor's configuration and checks it, with no network call.
@@ -123,7 +126,7 @@ func (e *Engine) prepareVendor(s *samlSignIn) error {
 	v.statePth = idp.StatePath(e.getenv)
 	v.state = idp.LoadState(v.statePth)
 	v.user = firstSet(v.cfg["username"], s.src.Username, v.state[vendor].Username)
-	v.password = s.src.Password
+	v.password, v.credFile = s.src.Password, firstSet(s.src.CredentialsFile, "~/.saml/credentials")
 	if v.user == "" {
 		if !e.prompt.CanPrompt() {
 			return problem.New(problem.NoCredentials, "no %s username", v.name).
@@ -204,6 +207,11 @@ func (e *Engine) vendorAssertion(ctx context.Context, req Request, s *samlSignIn
 		return problem.Wrap(problem.Config, err, "%s returned an unusable SAML assertion: %s", v.name, oneLine(err)).
 			WithHint("check that the app (%s) is the AWS app and sends AWS role attributes", map[string]string{"onelogin": "app_id", "okta": "app_url"}[v.vendorKey()])
 	}
+	if len(a.Roles) == 0 {
+		what := map[string]string{"onelogin": "app " + v.cfg["app_id"], "okta": "app " + redactURL(v.cfg["app_url"])}[v.vendorKey()]
+		return problem.New(problem.AccessDenied, "the SAML assertion from %s (%s) grants %s no AWS role", v.name, what, v.user).
+			WithHint("ask your %s administrator to give you an AWS role in that app (attribute %s)", v.name, saml.AttrRole)
+	}
 	s.assertion = a
 	if useCache {
 		exp := a.NotOnOrAfter
@@ -236,10 +244,12 @@ func (e *Engine) vendorAssertion(ctx context.Context, req Request, s *samlSignIn
 // vendorPassword: ~/.saml/credentials, the keyring (remembered earlier), or a hidden prompt.
 func (e *Engine) vendorPassword(v *vendorSignIn, useCache bool) (password string, fromKeyring bool, err error) {
 	if v.password != "" {
+		v.passwordFrom = "file"
 		return v.password, false, nil
 	}
 	if useCache && e.cache.Backend() != cache.BackendFile && e.cache.Backend() != cache.BackendNone {
 		if ent, ok := e.cache.Lookup(v.passwordKey()); ok && ent.Secret != "" {
+			v.passwordFrom = "keyring"
 			return ent.Secret, true, nil
 		}
 	}
@@ -254,6 +264,7 @@ func (e *Engine) vendorPassword(v *vendorSignIn, useCache bool) (password string
 	if p == "" {
 		return "", false, problem.New(problem.NoCredentials, "no %s password given", v.name)
 	}
+	v.passwordFrom = "prompt"
 	return p, false, nil
 }
 
@@ -419,14 +430,17 @@ func (e *Engine) vendorProblem(ctx context.Context, v *vendorSignIn, err error) 
 		return problem.Wrap(problem.Interrupted, err, "interrupted")
 	case errors.Is(err, onelogin.ErrClientCredentials):
 		return problem.Wrap(problem.Config, err, "%s", msg).
-			WithHint("check client_id and client_secret (%s, %s): an API credential of your OneLogin account", cfg("client_id"), cfg("client_secret"))
+			WithHint("check client_id and client_secret (%s_CLIENT_ID and %s_CLIENT_SECRET, or %s): an API credential of your OneLogin account (Developers > API Credentials, scope Authentication Only)", v.prefix, v.prefix, v.path)
 	case errors.Is(err, onelogin.ErrPassword), errors.Is(err, okta.ErrPassword):
-		return problem.Wrap(problem.NoCredentials, err, "%s (user %s)", msg, v.user).
-			WithHint("check the username (%s) and type the password again", cfg("username"))
+		hint := fmt.Sprintf("check the username (%s) and type the password again", cfg("username"))
+		if v.passwordFrom == "file" {
+			hint = "fix the password in " + v.credFile + " (or remove it there to be asked), and check the username (" + cfg("username") + ")"
+		}
+		return problem.Wrap(problem.NoCredentials, err, "sign-in as %s: %s", v.user, msg).WithHint("%s", hint)
 	case errors.Is(err, okta.ErrPasswordExpired):
 		return problem.Wrap(problem.NoCredentials, err, "%s", msg).WithHint("change your password in Okta's web page, then run again")
 	case errors.Is(err, onelogin.ErrLocked), errors.Is(err, okta.ErrLocked):
-		return problem.Wrap(problem.AccessDenied, err, "%s (user %s)", msg, v.user).
+		return problem.Wrap(problem.AccessDenied, err, "sign-in as %s: %s", v.user, msg).
 			WithHint("wait until the lock expires, or ask your %s administrator to unlock the account", v.name)
 	case errors.Is(err, onelogin.ErrCode), errors.Is(err, okta.ErrCode):
 		return problem.Wrap(problem.MFA, err, "%s", msg).

@@ -253,6 +253,6 @@ func (f *federationFlags) applyVendor(sio *IO, tg *target, vendor string) error 
 		return problem.Wrap(problem.Config, err, "cannot read the SAML credentials: %s", firstLine(err.Error())).
 			WithHint("the file holds lines username = … and password = …")
 	}
-	src.Username, src.Password = user, password
+	src.Username, src.Password, src.CredentialsFile = user, password, path
 	return nil
 }

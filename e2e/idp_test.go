@@ -368,3 +368,46 @@ func TestIdPRememberPassword(t *testing.T) {
 		t.Fatalf("logins %d, want 2 with the remembered password", len(logins))
 	}
 }
+
+// A code typed at the terminal that the IdP refuses is asked again.
+func TestIdPWrongCodeAskedAgain(t *testing.T) {
+	ow := newOktaWorld(t, oktaidp.User{Name: samlUser, Password: oktaPassword, Factors: []oktaidp.Factor{
+		{ID: "uft1", Type: "token:software:totp", Provider: "GOOGLE", Code: "424242"}}})
+	ow.samlFile("", oktaPassword)
+	s := startPTY(t, ow.world, ow.env, false, "prod", "saml-read", "-o", "bash")
+	s.expect("Enter MFA code for Google Authenticator code: ")
+	s.send("000000")
+	s.expect("Okta refused the code; try again")
+	s.send("424242")
+	out, code := s.wait()
+	if code != 0 || !strings.Contains(out, "AWS_SESSION_TOKEN") {
+		t.Fatalf("exit %d:\n%s", code, s.Screen())
+	}
+}
+
+// A remembered password that the IdP refuses (changed elsewhere) is removed from the keyring;
+// --debug shows no secret on a successful sign-in either.
+func TestIdPRememberedPasswordRefused(t *testing.T) {
+	iw := newOneLoginWorldValidity(t, 20*time.Second)
+	keyring := map[string]string{"ASSUME_ROLE_CACHE_BACKEND": "encrypted-file", "ASSUME_ROLE_CACHE_PASSPHRASE": "cache-passphrase"}
+	s := startPTY(t, iw.world, merge(iw.env, keyring), false, "--remember-password", "--debug", "prod", "saml-read", "-o", "bash")
+	s.expect("OneLogin password for " + samlUser + ": ")
+	s.send(olPassword)
+	if _, code := s.wait(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, s.Screen())
+	}
+	for _, secret := range []string{olPassword, olClientSecret} {
+		if strings.Contains(s.Screen(), secret) {
+			t.Fatalf("--debug showed a secret:\n%s", s.Screen())
+		}
+	}
+	iw.ol.SetPassword(samlUser, "changed-elsewhere")
+	r := iw.run(keyring, "staging", "saml-read")
+	wantFailure(t, r, 4, "refused the username or password", olPassword)
+	if !strings.Contains(r.stderr, "removed from the keyring") {
+		t.Fatalf("no word about the removed password: %s", r.stderr)
+	}
+	// Now it is asked for (no terminal here: a clear error).
+	r = iw.run(keyring, "staging", "saml-read")
+	wantFailure(t, r, 4, "no OneLogin password", olPassword)
+}

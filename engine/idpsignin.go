@@ -328,12 +328,31 @@ func (e *Engine) oneloginSignIn(ctx context.Context, req Request, v *vendorSignI
 	if err != nil {
 		return "", err
 	}
-	code, err := e.mfaCode(ctx, choices[i].label, req.TokenCode, v.cfg["mfa_process"])
-	if err != nil {
-		return "", err
-	}
 	v.device = choices[i].id
-	return c.VerifyFactor(ctx, onelogin.VerifyRequest{AppID: v.cfg["app_id"], DeviceID: choices[i].id, StateToken: a.StateToken, OTPToken: code})
+	var data string
+	err = e.withCode(ctx, req, v, choices[i].label, func(code string) error {
+		var err error
+		data, err = c.VerifyFactor(ctx, onelogin.VerifyRequest{AppID: v.cfg["app_id"], DeviceID: choices[i].id, StateToken: a.StateToken, OTPToken: code})
+		return err
+	})
+	return data, err
+}
+
+// withCode gets an MFA code (given, mfa_process or a prompt) and calls verify with it; a code typed
+// at the terminal that the IdP refuses is asked again (three tries in all).
+func (e *Engine) withCode(ctx context.Context, req Request, v *vendorSignIn, device string, verify func(code string) error) error {
+	typed := req.TokenCode == "" && v.cfg["mfa_process"] == ""
+	for attempt := 1; ; attempt++ {
+		code, err := e.mfaCode(ctx, device, req.TokenCode, v.cfg["mfa_process"])
+		if err != nil {
+			return err
+		}
+		err = verify(code)
+		if err == nil || !typed || attempt == 3 || !(errors.Is(err, onelogin.ErrCode) || errors.Is(err, okta.ErrCode)) {
+			return err
+		}
+		fmt.Fprintf(e.warn, "assume-role: %s refused the code; try again\n", v.name)
+	}
 }
 
 func (e *Engine) oktaSignIn(ctx context.Context, req Request, v *vendorSignIn, password string) (string, error) {
@@ -383,11 +402,13 @@ func (e *Engine) oktaSignIn(ctx context.Context, req Request, v *vendorSignIn, p
 // oktaVerify verifies a TOTP code, or sends a push and polls it.
 func (e *Engine) oktaVerify(ctx context.Context, req Request, v *vendorSignIn, c *okta.Client, f okta.Factor, state string) (*okta.Transaction, error) {
 	if f.FactorType == okta.FactorTOTP {
-		code, err := e.mfaCode(ctx, f.Label(), req.TokenCode, v.cfg["mfa_process"])
-		if err != nil {
-			return nil, err
-		}
-		return c.Verify(ctx, f, state, code)
+		var tx *okta.Transaction
+		err := e.withCode(ctx, req, v, f.Label(), func(code string) error {
+			var err error
+			tx, err = c.Verify(ctx, f, state, code)
+			return err
+		})
+		return tx, err
 	}
 	fmt.Fprintf(e.warn, "assume-role: Okta Verify push sent to %s: waiting for approval…\n", v.user)
 	deadline := e.now().Add(pushMaxWait)

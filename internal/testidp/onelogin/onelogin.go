@@ -180,6 +180,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// SetPassword changes a user's password (the user changed it elsewhere).
+func (s *Server) SetPassword(name, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.user(name); u != nil {
+		u.Password = password
+	}
+}
+
 func (s *Server) user(name string) *User {
 	for i := range s.o.Users {
 		if strings.EqualFold(s.o.Users[i].Name, name) {

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/assume-role/assume-role/internal/testidp"
-	olidp "github.com/assume-role/assume-role/internal/testidp/onelogin"
 	oktaidp "github.com/assume-role/assume-role/internal/testidp/okta"
+	olidp "github.com/assume-role/assume-role/internal/testidp/onelogin"
 	"github.com/assume-role/assume-role/saml"
 )
 
@@ -133,6 +133,10 @@ func TestOneLoginSignInAndRoleSwitches(t *testing.T) {
 	}
 	if n := iw.count("AssumeRoleWithSAML"); n != 3 {
 		t.Fatalf("%d AssumeRoleWithSAML calls, want 3 (one per role)", n)
+	}
+	list := iw.ok(nil, "cache", "list")
+	if !strings.Contains(list.stdout, "saml-assertion") || strings.Contains(list.stdout, "PD94") || strings.Contains(list.stdout, "PHNhbW") {
+		t.Fatalf("cache list: %s", list.stdout)
 	}
 	// Without the assertion's cache (new sign-in needed), a cached role still needs no IdP call.
 	iw.ok(nil, "cache", "clear")
@@ -272,7 +276,7 @@ func TestOktaTOTPAndPush(t *testing.T) {
 	wantFailure(t, r, 6, "not answered in time", oktaPassword)
 	// A wrong code.
 	r = iw.run(nil, "--no-cache", "prod", "saml-read", "--token-code", "000000")
-	wantFailure(t, r, 6, "refused the MFA code", oktaPassword, "000000")
+	wantFailure(t, r, 6, "MFA code was refused by Okta", oktaPassword, "000000")
 }
 
 func TestOktaErrors(t *testing.T) {
@@ -288,7 +292,7 @@ func TestOktaErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"wrong password", map[string]string{"SAML_FILE": iw.write("wrongpw", "password = not-it\n")}, 4, "refused the username or password"},
+		{"wrong password", map[string]string{"SAML_FILE": iw.write("wrongpw", "password = not-it\n")}, 4, "username or password was refused by Okta"},
 		{"locked", map[string]string{"OKTA_USERNAME": "locked@example.com"}, 5, "account is locked"},
 		{"app not assigned", map[string]string{"OKTA_USERNAME": "noapp@example.com"}, 5, "not assigned"},
 		{"no AWS roles", map[string]string{"OKTA_USERNAME": "noroles@example.com"}, 5, "no AWS role"},

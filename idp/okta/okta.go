@@ -33,14 +33,14 @@ const (
 
 // Failure classes, for errors.Is.
 var (
-	ErrPassword        = errors.New("Okta refused the username or password")
+	ErrPassword        = errors.New("the username or password was refused by Okta")
 	ErrLocked          = errors.New("the Okta account is locked")
-	ErrCode            = errors.New("Okta refused the MFA code")
+	ErrCode            = errors.New("the MFA code was refused by Okta")
 	ErrPushRejected    = errors.New("the Okta Verify push was rejected")
 	ErrPushTimeout     = errors.New("the Okta Verify push was not answered in time")
-	ErrAppNotAssigned  = errors.New("Okta did not give a SAML response for app_url: the app is not assigned to you or app_url is not its embed link")
+	ErrAppNotAssigned  = errors.New("no SAML response from Okta for app_url: the app is not assigned to you or app_url is not its embed link")
 	ErrNoFactor        = errors.New("none of your Okta factors can be used here (TOTP or Okta Verify push)")
-	ErrServer          = errors.New("Okta failed")
+	ErrServer          = errors.New("the Okta sign-in failed")
 	ErrPasswordExpired = errors.New("the Okta password has expired")
 )
 

@@ -17,6 +17,10 @@ var hintFlags = map[string]bool{
 	"serial-number": true, "mfa": true, "mfa-session-duration": true, "mfa-on-assume": true,
 	"strict-duration": true, "no-cache": true, "cache-backend": true, "cache-margin": true,
 	"no-input": true, "saml-assertion": true, "allow-insecure-idp": true, "web-identity-token-file": true,
+	"idp": true,
+
+	"mfa-device":        false, // the repeated command finds the cached credentials
+	"remember-password": false, // done already
 
 	"token-code":    false, // a secret
 	"output":        false, // the eval picks the shell's format

@@ -415,3 +415,24 @@ func TestIdPRememberedPasswordRefused(t *testing.T) {
 	r = iw.run(keyring, "staging", "saml-read")
 	wantFailure(t, r, 4, "no OneLogin password", olPassword)
 }
+
+// With no username configured, it is asked once and remembered: the next switch, with no
+// terminal, finds the cached credentials without any prompt.
+func TestIdPUsernameAskedAndRemembered(t *testing.T) {
+	iw := newOneLoginWorld(t)
+	env := merge(iw.env, map[string]string{"ONELOGIN_USERNAME": ""})
+	s := startPTY(t, iw.world, env, false, "prod", "saml-read", "-o", "bash")
+	s.expect("OneLogin username: ")
+	s.send(samlUser)
+	s.expect("OneLogin password for " + samlUser + ": ")
+	s.send(olPassword)
+	if _, code := s.wait(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, s.Screen())
+	}
+	calls := iw.idpCalls()
+	wantKey(t, iw.ok(map[string]string{"ONELOGIN_USERNAME": ""}, "prod", "saml-read", "-o", "bash"))
+	wantKey(t, iw.ok(map[string]string{"ONELOGIN_USERNAME": ""}, "staging", "saml-read", "-o", "bash"))
+	if iw.idpCalls() != calls {
+		t.Fatal("the remembered sign-in called OneLogin again")
+	}
+}

@@ -383,8 +383,14 @@ func (c *Cache) load(id string) *Entry {
 // unchanged and nothing is stored; a failure to store the fetched entry is
 // only reported through Options.Debugf.
 func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch func(context.Context) (*Entry, error)) (e *Entry, cached bool, err error) {
+	return c.GetOrFetchMargin(ctx, k, c.margin, fetch)
+}
+
+// GetOrFetchMargin is GetOrFetch with another margin, for short-lived entries
+// such as SAML assertions.
+func (c *Cache) GetOrFetchMargin(ctx context.Context, k Key, margin time.Duration, fetch func(context.Context) (*Entry, error)) (e *Entry, cached bool, err error) {
 	id := k.ID()
-	if e, ok := c.lookup(id); ok {
+	if e, ok := c.lookupMargin(id, margin); ok {
 		return e, true, nil
 	}
 	if c.lockDir != "" {
@@ -393,7 +399,7 @@ func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch func(context.Contex
 			return nil, false, err
 		}
 		defer unlock()
-		if e, ok := c.lookup(id); ok {
+		if e, ok := c.lookupMargin(id, margin); ok {
 			return e, true, nil
 		}
 	}

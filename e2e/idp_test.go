@@ -436,3 +436,26 @@ func TestIdPUsernameAskedAndRemembered(t *testing.T) {
 		t.Fatal("the remembered sign-in called OneLogin again")
 	}
 }
+
+// Processes switching to several roles at once, before any sign-in, sign in once: the others wait
+// on the assertion's lock and use it.
+func TestIdPParallelSwitchesSignInOnce(t *testing.T) {
+	iw := newOneLoginWorld(t)
+	iw.samlFile(samlUser, olPassword)
+	targets := [][]string{{"prod", "saml-read"}, {"prod", "saml-admin"}, {"staging", "saml-read"}, {"prod", "saml-read"}}
+	results := make(chan result, len(targets))
+	for _, tg := range targets {
+		go func() { results <- iw.run(nil, append(tg, "-o", "bash")...) }()
+	}
+	for range targets {
+		if r := <-results; r.code != 0 {
+			t.Fatalf("%s", r)
+		}
+	}
+	if n := iw.ol.Calls("/api/2/saml_assertion"); n != 1 {
+		t.Fatalf("%d sign-ins, want 1", n)
+	}
+	if n := iw.count("AssumeRoleWithSAML"); n != 3 {
+		t.Fatalf("%d AssumeRoleWithSAML calls, want 3", n)
+	}
+}

@@ -172,19 +172,55 @@ func (v *vendorSignIn) passwordKey() cache.Key {
 // costs no IdP call and no prompt), else a sign-in.
 func (e *Engine) vendorAssertion(ctx context.Context, req Request, s *samlSignIn) error {
 	v := s.vendor
-	useCache := e.cache != nil && !req.NoCache
-	if useCache {
-		if ent, ok := e.cache.LookupMargin(v.assertionKey(), assertionMargin); ok {
-			if a, err := saml.ParseAssertion([]byte(ent.Secret)); err == nil {
-				e.debugf("using the cached %s assertion (valid until %s)", v.name, ent.Expiration.UTC().Format(time.RFC3339))
-				s.assertion = a
-				return nil
-			}
-		}
+	if e.cache == nil || req.NoCache {
+		a, err := e.signInVendor(ctx, req, v, false)
+		s.assertion = a
+		return err
 	}
+	// Under the assertion's lock: processes switching to several roles at once sign in once.
+	var fresh *saml.Assertion
+	ent, cached, err := e.cache.GetOrFetchMargin(ctx, v.assertionKey(), assertionMargin, func(ctx context.Context) (*cache.Entry, error) {
+		a, err := e.signInVendor(ctx, req, v, true)
+		if err != nil {
+			return nil, err
+		}
+		fresh = a
+		exp := a.NotOnOrAfter
+		if exp.IsZero() {
+			exp = e.now().Add(5 * time.Minute)
+		}
+		return &cache.Entry{Kind: cache.KindAssertion, Secret: a.Raw, Expiration: exp, Label: v.name + " SAML assertion for " + v.user}, nil
+	})
+	switch {
+	case err != nil && problem.As(err) != nil:
+		return err
+	case err != nil:
+		return problem.Wrap(problem.Config, err, "credential cache: %s", oneLine(err)).
+			WithHint("run with --no-cache, or clear the cache with assume-role cache clear")
+	case fresh != nil:
+		s.assertion = fresh
+		return nil
+	}
+	a, perr := saml.ParseAssertion([]byte(ent.Secret))
+	if perr != nil {
+		_ = e.cache.Invalidate(v.assertionKey())
+		a, err = e.signInVendor(ctx, req, v, true)
+		s.assertion = a
+		return err
+	}
+	if cached {
+		e.debugf("using the cached %s assertion (valid until %s)", v.name, ent.Expiration.UTC().Format(time.RFC3339))
+	}
+	s.assertion = a
+	return nil
+}
+
+// signInVendor signs in at the IdP and returns an assertion granting AWS roles; useCache allows
+// the remembered password (and remembering it).
+func (e *Engine) signInVendor(ctx context.Context, req Request, v *vendorSignIn, useCache bool) (*saml.Assertion, error) {
 	password, fromKeyring, err := e.vendorPassword(v, useCache)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e.debugf("signing in at %s %s as %s", v.name, redactURL(v.apiURL), v.user)
 	var raw string
@@ -200,33 +236,22 @@ func (e *Engine) vendorAssertion(ctx context.Context, req Request, s *samlSignIn
 			_ = e.cache.Invalidate(v.passwordKey())
 			p = p.WithHint("the remembered password was refused and removed from the keyring: run again to type it")
 		}
-		return p
+		return nil, p
 	}
 	a, err := saml.ParseAssertion([]byte(raw))
 	if err != nil {
-		return problem.Wrap(problem.Config, err, "%s returned an unusable SAML assertion: %s", v.name, oneLine(err)).
+		return nil, problem.Wrap(problem.Config, err, "%s returned an unusable SAML assertion: %s", v.name, oneLine(err)).
 			WithHint("check that the app (%s) is the AWS app and sends AWS role attributes", map[string]string{"onelogin": "app_id", "okta": "app_url"}[v.vendorKey()])
 	}
 	if len(a.Roles) == 0 {
 		what := map[string]string{"onelogin": "app " + v.cfg["app_id"], "okta": "app " + redactURL(v.cfg["app_url"])}[v.vendorKey()]
-		return problem.New(problem.AccessDenied, "the SAML assertion from %s (%s) grants %s no AWS role", v.name, what, v.user).
+		return nil, problem.New(problem.AccessDenied, "the SAML assertion from %s (%s) grants %s no AWS role", v.name, what, v.user).
 			WithHint("ask your %s administrator to give you an AWS role in that app (attribute %s)", v.name, saml.AttrRole)
 	}
-	s.assertion = a
-	if useCache {
-		exp := a.NotOnOrAfter
-		if exp.IsZero() {
-			exp = e.now().Add(5 * time.Minute)
-		}
-		if err := e.cache.Put(v.assertionKey(), &cache.Entry{Kind: cache.KindAssertion, Secret: a.Raw, Expiration: exp,
-			Label: v.name + " SAML assertion for " + v.user}); err != nil {
-			e.debugf("caching the assertion: %v", err)
-		}
-		if v.src.RememberPassword && !fromKeyring {
-			if err := e.cache.Put(v.passwordKey(), &cache.Entry{Kind: cache.KindPassword, Secret: password,
-				Expiration: e.now().Add(passwordLifetime), Label: v.name + " password of " + v.user}); err != nil {
-				fmt.Fprintf(e.warn, "assume-role: warning: the password could not be remembered: %s\n", oneLine(err))
-			}
+	if useCache && v.src.RememberPassword && !fromKeyring {
+		if err := e.cache.Put(v.passwordKey(), &cache.Entry{Kind: cache.KindPassword, Secret: password,
+			Expiration: e.now().Add(passwordLifetime), Label: v.name + " password of " + v.user}); err != nil {
+			fmt.Fprintf(e.warn, "assume-role: warning: the password could not be remembered: %s\n", oneLine(err))
 		}
 	}
 	st := v.state[v.vendorKey()]
@@ -238,7 +263,7 @@ func (e *Engine) vendorAssertion(ctx context.Context, req Request, s *samlSignIn
 	if err := v.state.Save(v.statePth); err != nil {
 		e.debugf("saving %s: %v", v.statePth, err)
 	}
-	return nil
+	return a, nil
 }
 
 // vendorPassword: ~/.saml/credentials, the keyring (remembered earlier), or a hidden prompt.

@@ -65,6 +65,8 @@ type Scenario struct {
 	RoleCredentialLifetimeSeconds int `json:"role_credential_lifetime_seconds,omitempty"`
 	// ThrottleFirstN makes the first N API requests fail with Throttling.
 	ThrottleFirstN int `json:"throttle_first_n,omitempty"`
+	// SSO, when set, is the IAM Identity Center the emulator serves (see SSOConfig).
+	SSO *SSOConfig `json:"sso,omitempty"`
 }
 
 // User is an IAM user with one access key.

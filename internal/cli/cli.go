@@ -158,6 +158,7 @@ func subcommands() []subcommand {
 		{"exec", func(sio *IO, _ *rootOptions) *cobra.Command { return newExecCmd(sio) }},
 		{"serve", func(sio *IO, _ *rootOptions) *cobra.Command { return newServeCmd(sio) }},
 		{"console", func(sio *IO, _ *rootOptions) *cobra.Command { return newConsoleCmd(sio) }},
+		{"sso", func(sio *IO, _ *rootOptions) *cobra.Command { return newSSOCmd(sio) }},
 	}
 }
 

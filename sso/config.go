@@ -13,7 +13,6 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/url"
 	"path/filepath"
 	"sort"
@@ -162,9 +161,3 @@ func firstLine(s string) string {
 	}
 	return s
 }
-
-func errorf(k problem.Kind, err error, format string, a ...any) *problem.Problem {
-	return problem.Wrap(k, err, format, a...)
-}
-
-var _ = fmt.Sprintf

@@ -23,7 +23,9 @@ type Token struct {
 }
 
 // String never shows secrets.
-func (t Token) String() string { return "sso.Token{StartURL:" + t.StartURL + ", ExpiresAt:" + t.ExpiresAt + "}" }
+func (t Token) String() string {
+	return "sso.Token{StartURL:" + t.StartURL + ", ExpiresAt:" + t.ExpiresAt + "}"
+}
 
 // GoString never shows secrets.
 func (t Token) GoString() string { return t.String() }

@@ -208,3 +208,74 @@ role_session_name = chained
 		t.Fatalf("calls %v", w.calls())
 	}
 }
+
+// TestSSORoleListing200Accounts lists the roles of 200 accounts (210 portal requests) through the
+// emulator's 20 requests/s limit (a token bucket, as AWS's): no request may fail for good (the
+// client spaces its requests at 20/s and retries a throttled one). The time and the rates the
+// emulator saw are logged, not asserted (timing depends on the machine).
+func TestSSORoleListing200Accounts(t *testing.T) {
+	w := idcWorld(t, func(c *stsemu.SSOConfig) { c.Assignments = nil; c.GeneratedAccounts = 200 })
+	stop := w.approve()
+	w.ok("sso", "login", "--sso-session", "corp")
+	stop()
+	start := time.Now()
+	r := w.ok("sso", "roles", "--sso-session", "corp", "--json")
+	elapsed := time.Since(start)
+	var accts []struct {
+		ID    string   `json:"accountId"`
+		Roles []string `json:"roles"`
+	}
+	decodeJSON(t, r.stdout, &accts)
+	if len(accts) != 200 || len(accts[199].Roles) != 2 {
+		t.Fatalf("got %d accounts", len(accts))
+	}
+	st := w.srv.SSOStats()
+	span := st.Last.Sub(st.First).Seconds()
+	t.Logf("200 accounts: %d portal requests (%d throttled) in %s, %.1f req/s on average, at most %d in one second",
+		st.Requests, st.Throttled, elapsed.Round(time.Millisecond), float64(st.Requests)/span, st.MaxPerSecond)
+	if st.Requests-st.Throttled != 210 {
+		t.Fatalf("want 210 answered requests (10 account pages, 200 role lists), got %d", st.Requests-st.Throttled)
+	}
+	// The listing is cached: the next command asks nothing; --refresh asks again.
+	before := st.Requests
+	w.ok("sso", "roles", "--sso-session", "corp", "--account", "acct-0007")
+	if w.srv.SSOStats().Requests != before {
+		t.Fatal("a cached listing called the portal")
+	}
+	r = w.ok("sso", "accounts", "--sso-session", "corp", "--refresh", "--cache-ttl", "1h")
+	if w.srv.SSOStats().Requests != before+10 || !strings.Contains(r.stdout, "900000000200  acct-0200") {
+		t.Fatalf("requests %d, stdout %s", w.srv.SSOStats().Requests-before, r.stdout)
+	}
+}
+
+func TestSSOProfilesGeneratedAndPruned(t *testing.T) {
+	w := idcWorld(t, nil)
+	stop := w.approve()
+	w.ok("sso", "login", "--sso-session", "corp")
+	stop()
+	hand := ssoConfig + "\n# hand-written below\n[profile sso-prod-Admin]\nregion = us-west-2\n"
+	cfg := w.write(".aws/config", hand)
+	r := w.ok("sso", "profiles", "--sso-session", "corp", "--prefix", "sso-")
+	if !strings.Contains(r.stderr, "2 added") || !strings.Contains(r.stderr, "[profile sso-prod-Admin] exists and was not written by assume-role") {
+		t.Fatal(r)
+	}
+	data, _ := os.ReadFile(cfg)
+	if !strings.HasPrefix(string(data), hand) || !strings.Contains(string(data), "[profile sso-staging-Reader]\n# managed by assume-role") {
+		t.Fatalf("config:\n%s", data)
+	}
+	// A generated profile works as a source, through the SDK and the token we wrote.
+	r = w.ok("-p", "sso-staging-Reader", "-o", "json")
+	if !strings.Contains(r.stdout, "333333333333") {
+		t.Fatal(r)
+	}
+	// The portal stops granting staging: --refresh --prune removes only that generated section.
+	w.srv.SetSSOAssignments([]stsemu.SSOAssignment{{AccountID: "222222222222", AccountName: "prod", Roles: []string{"Reader", "Admin"}}})
+	r = w.ok("sso", "profiles", "--sso-session", "corp", "--prefix", "sso-", "--prune", "--refresh")
+	if !strings.Contains(r.stderr, "1 removed") {
+		t.Fatal(r)
+	}
+	after, _ := os.ReadFile(cfg)
+	if !strings.HasPrefix(string(after), hand) || strings.Contains(string(after), "staging") || !strings.Contains(string(after), "[profile sso-prod-Reader]") {
+		t.Fatalf("config after prune:\n%s", after)
+	}
+}

@@ -100,6 +100,8 @@ type LoginOptions struct {
 	Force bool
 	// Wait is how long to wait for the user (and for another process's sign-in); default 10m.
 	Wait time.Duration
+
+	refreshOnly bool // never ask the user: refresh or fail
 }
 
 // Outcome says what Login did.
@@ -145,7 +147,12 @@ func (e *Env) Login(ctx context.Context, s *Session, o LoginOptions) (Outcome, *
 		} else if ctx.Err() != nil {
 			return "", nil, err
 		}
-		e.say("the refresh token of %s was refused; signing in again", s.Label())
+		if !o.refreshOnly {
+			e.say("the refresh token of %s was refused; signing in again", s.Label())
+		}
+	}
+	if o.refreshOnly {
+		return "", nil, notSignedIn(s)
 	}
 	var nt *Token
 	outcome := AuthorizationCode

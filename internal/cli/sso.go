@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -137,5 +138,5 @@ func newSSOLogoutCmd(sio *IO, f *ssoFlags) *cobra.Command {
 }
 
 func sioSay(sio *IO, format string, a ...any) {
-	fmtFprintf(sio.Err, "assume-role: "+format+"\n", a...)
+	fmt.Fprintf(sio.Err, "assume-role: "+format+"\n", a...)
 }

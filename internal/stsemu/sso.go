@@ -602,3 +602,12 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
+
+// SetSSOAssignments replaces the accounts and roles the portal gives (to test new or revoked
+// grants).
+func (s *Server) SetSSOAssignments(a []SSOAssignment) {
+	st := s.sso()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.assign = append([]SSOAssignment(nil), a...)
+}

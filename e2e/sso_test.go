@@ -37,6 +37,8 @@ func idcWorld(t *testing.T, adjust func(*stsemu.SSOConfig)) *world {
 			{AccountID: "222222222222", AccountName: "prod", Email: "prod@example.com", Roles: []string{"Reader", "Admin"}},
 			{AccountID: "333333333333", AccountName: "staging", Email: "staging@example.com", Roles: []string{"Reader"}},
 		}}
+		sc.Roles = append(sc.Roles, &stsemu.Role{ARN: "arn:aws:iam::333333333333:role/from-sso", MaxSessionDuration: 3600,
+			TrustPolicy: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"sts:AssumeRole"}]}`)})
 		if adjust != nil {
 			adjust(sc.SSO)
 		}
@@ -195,7 +197,7 @@ func TestSSOProfileAsSource(t *testing.T) {
 	stop()
 	w.write(".aws/config", ssoConfig+`
 [profile chain]
-role_arn = arn:aws:iam::222222222222:role/read
+role_arn = arn:aws:iam::333333333333:role/from-sso
 source_profile = dev
 role_session_name = chained
 `)
@@ -207,6 +209,45 @@ role_session_name = chained
 	if w.count("GetRoleCredentials") != 1 {
 		t.Fatalf("calls %v", w.calls())
 	}
+	// An SSO profile as the source_profile of a role chain.
+	r = w.ok("-p", "chain", "-o", "json")
+	if !strings.Contains(r.stdout, "assumed-role/from-sso/chained") {
+		t.Fatalf("chain: %s", r.stdout)
+	}
+	if e := w.lastCall("AssumeRole"); !strings.Contains(e.CallerARN, "AWSReservedSSO_Reader") {
+		t.Fatalf("AssumeRole signed by %s", e.CallerARN)
+	}
+}
+
+// TestSSOTokenSharedWithAWSTools: the token assume-role wrote is the AWS CLI's: boto3 (which
+// honours AWS_ENDPOINT_URL_SSO) signs in with it, and the AWS CLI v2 2.9 (which predates
+// AWS_ENDPOINT_URL_*, so its portal call cannot reach the emulator; the proxy guard stops it at
+// the loopback) reads it and goes on to the portal instead of asking for a login.
+func TestSSOTokenSharedWithAWSTools(t *testing.T) {
+	w := idcWorld(t, nil)
+	stop := w.approve()
+	w.ok("sso", "login")
+	stop()
+	py := requireTool(t, "python3")
+	script := "import boto3,json; print(json.dumps(boto3.Session(profile_name='dev').client('sts').get_caller_identity()))"
+	r := runProcess(t, w.environ(noEgress), w.home, "", py, "-c", script)
+	if r.code != 0 || !strings.Contains(r.stdout, "AWSReservedSSO_Reader") {
+		t.Fatalf("boto3: %s", r)
+	}
+	if w.count("GetRoleCredentials") != 1 {
+		t.Fatalf("calls %v", w.calls())
+	}
+	if _, err := os.Stat("/usr/bin/aws"); err != nil {
+		requireTool(t, "/usr/bin/aws")
+	}
+	r = runProcess(t, w.environ(noEgress), w.home, "", "/usr/bin/aws", "--debug", "sts", "get-caller-identity", "--profile", "dev", "--endpoint-url", w.url)
+	if r.code == 0 || strings.Contains(r.stderr, "Error loading SSO Token") || strings.Contains(r.stderr, "aws sso login") ||
+		!strings.Contains(r.stderr, "https://portal.sso.eu-west-1.amazonaws.com/federation/credentials?role_name=Reader&account_id=222222222222") {
+		t.Fatalf("aws did not use the token: exit %d, %s", r.code, r.stderr[max(0, len(r.stderr)-600):])
+	}
+	// And the reverse: a token file in the AWS CLI's own format (as `aws sso login` writes it) is
+	// what assume-role uses.
+	w.ok("sso", "login", "--wait", "2s")
 }
 
 // TestSSORoleListing200Accounts lists the roles of 200 accounts (210 portal requests) through the
@@ -278,4 +319,33 @@ func TestSSOProfilesGeneratedAndPruned(t *testing.T) {
 	if !strings.HasPrefix(string(after), hand) || strings.Contains(string(after), "staging") || !strings.Contains(string(after), "[profile sso-prod-Reader]") {
 		t.Fatalf("config after prune:\n%s", after)
 	}
+}
+
+func TestSSOFlagWithoutProfile(t *testing.T) {
+	w := idcWorld(t, nil)
+	// Not signed in yet: the error says how to sign in, before any portal call.
+	w.fail(4, "not signed in to sso-session corp", "--sso", "222222222222", "Reader", "-o", "json")
+	stop := w.approve()
+	w.ok("sso", "login")
+	stop()
+	r := w.ok("--sso", "prod", "Admin", "-o", "json") // an alias of ~/.aws/accounts
+	if !strings.Contains(r.stdout, "assumed-role/AWSReservedSSO_Admin_") || !strings.Contains(r.stdout, "222222222222") {
+		t.Fatal(r)
+	}
+	// Cached: a second switch calls nothing.
+	n := len(w.calls())
+	w.ok("--sso", "prod", "Admin", "-o", "json")
+	if len(w.calls()) != n {
+		t.Fatalf("calls %v", w.calls()[n:])
+	}
+	// As the source of a role that trusts the SSO account.
+	r = w.ok("--sso", "222222222222", "Reader", "-R", "arn:aws:iam::333333333333:role/from-sso", "-o", "json")
+	if !strings.Contains(r.stdout, "arn:aws:sts::333333333333:assumed-role/from-sso/") {
+		t.Fatal(r)
+	}
+	if e := w.lastCall("AssumeRole"); !strings.Contains(e.CallerARN, "AWSReservedSSO_Reader") {
+		t.Fatalf("AssumeRole signed by %s", e.CallerARN)
+	}
+	w.fail(5, "does not give you that account or role", "--sso", "333333333333", "Admin", "-o", "json")
+	w.fail(2, "--sso needs ACCOUNT and ROLE", "--sso", "222222222222")
 }

@@ -20,7 +20,8 @@ type Request struct {
 	RoleARN string // the role to assume
 	Profile string // a shared-config profile whose role_arn (and source) to use, as -p/--profile
 
-	SourceProfile string // the profile whose credentials are the source (--source-profile)
+	SourceProfile string     // the profile whose credentials are the source (--source-profile)
+	SSO           *SSOSource // an access portal role as the source (--sso ACCOUNT ROLE)
 
 	Region    string // region for the exports and default STS endpoint; "" = resolve
 	STSRegion string // send STS calls to this region's endpoint (--sts-endpoint-region)

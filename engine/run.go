@@ -121,6 +121,10 @@ func (e *Engine) sourceProvider(p *Plan) entryProvider {
 		var err error
 		if src.Kind == SourceCredentialSource {
 			c, err = e.credentialSourceRetrieve(ctx, p)
+		} else if src.Kind == SourceSSO {
+			if c, err = e.ssoRetrieve(ctx, p); err != nil {
+				return nil, err // already a problem that says what to do
+			}
 		} else {
 			var cfg aws.Config
 			if cfg, err = e.loadConfig(ctx, src.Profile, p.Region); err != nil {

@@ -31,6 +31,8 @@ type targetFlags struct {
 	noInput, debug                                  bool
 	fed                                             federationFlags
 	noRegionPrompt                                  bool
+	sso                                             bool   // --sso: ACCOUNT ROLE are an access portal role, the source
+	ssoSession                                      string // --sso-session NAME
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -60,6 +62,8 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&t.noInput, "no-input", false, "never prompt (env ASSUME_ROLE_NO_INPUT)")
 	t.fed.role, t.fed.noInputFlag = &t.role, &t.noInput
 	t.fed.register(fs)
+	fs.BoolVar(&t.sso, "sso", false, "ACCOUNT ROLE are an IAM Identity Center role (signed in with assume-role sso login): export it, or use it as the source of -R")
+	fs.StringVar(&t.ssoSession, "sso-session", "", "the [sso-session NAME] of --sso (default: the only one in ~/.aws/config)")
 }
 
 // target is a parsed command line: the engine request plus what the exports need.
@@ -145,6 +149,21 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		req.Tags = append(req.Tags, tag)
 	}
 	tg := &target{req: req}
+	if t.sso || t.ssoSession != "" {
+		if !t.sso {
+			return nil, problem.New(problem.Usage, "--sso-session goes with --sso ACCOUNT ROLE")
+		}
+		if pos.account == "" || pos.role == "" {
+			return nil, problem.New(problem.Usage, "--sso needs ACCOUNT and ROLE (an account ID or alias and a role name of the access portal)").
+				WithHint("list them with: assume-role sso roles")
+		}
+		tg.req.SSO = &engine.SSOSource{Session: t.ssoSession, Account: pos.account, Role: pos.role}
+		tg.req.RoleARN = t.role
+		if err := tg.req.Validate(); err != nil {
+			return nil, err
+		}
+		return tg, nil
+	}
 	federated, err := t.fed.apply(sio, tg, pos)
 	if err != nil {
 		return nil, err

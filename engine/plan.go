@@ -53,6 +53,7 @@ type Source struct {
 
 	descriptor string           // identifies the source in cache keys; never a secret
 	static     *aws.Credentials // the keys of SourceKeys
+	stored     bool             // SourceKeys whose keys are in the key store (read at run time)
 }
 
 // HopKind is the STS call a hop makes.
@@ -290,6 +291,12 @@ func (e *Engine) walkProfile(ctx context.Context, p *Plan, top *config.SharedCon
 			from = fmt.Sprintf("source_profile of [%s]", profileSection(hops[0].Profile))
 		}
 		hasKeys := sc.Credentials.HasKeys()
+		if !first || sc.RoleARN == "" {
+			if src, ok := e.storedSource(sc.Profile, from); ok {
+				p.Source, p.sdkProfile = src, sc.Profile
+				break
+			}
+		}
 		switch {
 		case hasKeys && (!first || sc.RoleARN == ""):
 			c := sc.Credentials

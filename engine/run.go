@@ -105,7 +105,10 @@ func (e *Engine) sourceProvider(p *Plan) entryProvider {
 	switch src.Kind {
 	case SourceKeys:
 		return fetcher(func(ctx context.Context) (*cache.Entry, error) {
-			c := *src.static
+			c, err := e.sourceKeys(ctx, &src)
+			if err != nil {
+				return nil, err
+			}
 			ent := &cache.Entry{Kind: "keys", AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
 				SessionToken: c.SessionToken, Label: src.Label}
 			if len(p.Hops) == 0 {

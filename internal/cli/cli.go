@@ -159,6 +159,10 @@ func subcommands() []subcommand {
 		{"serve", func(sio *IO, _ *rootOptions) *cobra.Command { return newServeCmd(sio) }},
 		{"console", func(sio *IO, _ *rootOptions) *cobra.Command { return newConsoleCmd(sio) }},
 		{"sso", func(sio *IO, _ *rootOptions) *cobra.Command { return newSSOCmd(sio) }},
+		{"add", func(sio *IO, _ *rootOptions) *cobra.Command { return newKeyCmds(sio)[0] }},
+		{"remove", func(sio *IO, _ *rootOptions) *cobra.Command { return newKeyCmds(sio)[1] }},
+		{"list", func(sio *IO, _ *rootOptions) *cobra.Command { return newKeyCmds(sio)[2] }},
+		{"rotate", func(sio *IO, _ *rootOptions) *cobra.Command { return newKeyCmds(sio)[3] }},
 	}
 }
 

@@ -246,6 +246,7 @@ func (t *targetFlags) engine(sio *IO) (*engine.Engine, error) {
 	getenv := sio.Getenv
 	o := engine.Options{Getenv: getenv, Now: sio.Now, HTTPClient: sio.HTTPClient, Warn: sio.Err}
 	o.Setenv, o.SelfCommand = sio.Setenv, sio.selfCommand // credential_process loops (selfloop.go)
+	o.Keys = newKeyStore(sio)                             // keys stored with `assume-role add`
 	if !t.noInput && getenv("ASSUME_ROLE_NO_INPUT") == "" {
 		o.Prompter = sio.Prompter
 	}

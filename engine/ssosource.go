@@ -23,6 +23,9 @@ type SSOSource struct {
 	// Account is a 12-digit account ID or an alias of the accounts file; Role is the permission
 	// set's role name as the portal lists it.
 	Account, Role string
+	// Login, when set, is called to sign in when there is no valid token (the CLI's
+	// --sso-login: a browser or a code); nil fails with a hint to sign in instead.
+	Login func(ctx context.Context, s *sso.Session) error
 }
 
 // planSSO makes the portal role the plan's source. It reads only the config and alias files.
@@ -65,5 +68,12 @@ func (e *Engine) planSSO(p *Plan) error {
 // soon; never a sign-in: that is assume-role sso login).
 func (e *Engine) ssoRetrieve(ctx context.Context, p *Plan) (aws.Credentials, error) {
 	env := &sso.Env{Getenv: e.getenv, HTTPClient: e.http, Now: e.now}
+	if login := p.req.SSO.Login; login != nil {
+		if _, err := env.AccessToken(ctx, p.sso); problem.As(err) != nil && problem.As(err).Kind == problem.NoCredentials {
+			if err := login(ctx, p.sso); err != nil {
+				return aws.Credentials{}, err
+			}
+		}
+	}
 	return env.RoleCredentials(ctx, p.sso, p.ssoAccount, p.ssoRole)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/assume-role/assume-role/cache"
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
+	"github.com/assume-role/assume-role/sso"
 	"github.com/assume-role/assume-role/stslimits"
 	"github.com/spf13/pflag"
 )
@@ -33,6 +34,7 @@ type targetFlags struct {
 	noRegionPrompt                                  bool
 	sso                                             bool   // --sso: ACCOUNT ROLE are an access portal role, the source
 	ssoSession                                      string // --sso-session NAME
+	ssoLogin                                        bool   // --sso-login: sign in when needed
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -64,6 +66,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	t.fed.register(fs)
 	fs.BoolVar(&t.sso, "sso", false, "ACCOUNT ROLE are an IAM Identity Center role (signed in with assume-role sso login): export it, or use it as the source of -R")
 	fs.StringVar(&t.ssoSession, "sso-session", "", "the [sso-session NAME] of --sso (default: the only one in ~/.aws/config)")
+	fs.BoolVar(&t.ssoLogin, "sso-login", false, "with --sso: sign in when there is no valid token (parallel commands share one sign-in)")
 }
 
 // target is a parsed command line: the engine request plus what the exports need.
@@ -149,15 +152,21 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		req.Tags = append(req.Tags, tag)
 	}
 	tg := &target{req: req}
-	if t.sso || t.ssoSession != "" {
+	if t.sso || t.ssoSession != "" || t.ssoLogin {
 		if !t.sso {
-			return nil, problem.New(problem.Usage, "--sso-session goes with --sso ACCOUNT ROLE")
+			return nil, problem.New(problem.Usage, "--sso-session and --sso-login go with --sso ACCOUNT ROLE")
 		}
 		if pos.account == "" || pos.role == "" {
 			return nil, problem.New(problem.Usage, "--sso needs ACCOUNT and ROLE (an account ID or alias and a role name of the access portal)").
 				WithHint("list them with: assume-role sso roles")
 		}
 		tg.req.SSO = &engine.SSOSource{Session: t.ssoSession, Account: pos.account, Role: pos.role}
+		if t.ssoLogin {
+			tg.req.SSO.Login = func(ctx context.Context, s *sso.Session) error {
+				_, _, err := ssoEnv(sio, false).Login(ctx, s, sso.LoginOptions{})
+				return err
+			}
+		}
 		tg.req.RoleARN = t.role
 		if err := tg.req.Validate(); err != nil {
 			return nil, err

@@ -332,6 +332,12 @@ func TestSSOFlagWithoutProfile(t *testing.T) {
 	if !strings.Contains(r.stdout, "assumed-role/AWSReservedSSO_Admin_") || !strings.Contains(r.stdout, "222222222222") {
 		t.Fatal(r)
 	}
+	// --debug traces the portal call with the account and role, never the token.
+	r = w.ok("--sso", "prod", "Admin", "-o", "json", "--no-cache", "--debug")
+	tok := w.ssoToken("corp")["accessToken"].(string)
+	if !strings.Contains(r.stderr, "SSO.GetRoleCredentials") || !strings.Contains(r.stderr, "222222222222") || strings.Contains(r.stderr, tok) {
+		t.Fatalf("debug: %s", r.stderr)
+	}
 	// Cached: a second switch calls nothing.
 	n := len(w.calls())
 	w.ok("--sso", "prod", "Admin", "-o", "json")
@@ -348,6 +354,15 @@ func TestSSOFlagWithoutProfile(t *testing.T) {
 	}
 	w.fail(5, "does not give you that account or role", "--sso", "333333333333", "Admin", "-o", "json")
 	w.fail(2, "--sso needs ACCOUNT and ROLE", "--sso", "222222222222")
+	// doctor shows the portal role as the source, without calling anything.
+	n = len(w.calls())
+	r = w.ok("doctor", "--sso", "prod", "Reader", "-R", "arn:aws:iam::333333333333:role/from-sso")
+	if out := r.stdout + r.stderr; !strings.Contains(out, "SSO role Reader in account 222222222222 (sso-session corp)") || !strings.Contains(out, "from-sso") {
+		t.Fatalf("doctor: %s", out)
+	}
+	if len(w.calls()) != n {
+		t.Fatalf("doctor called %v", w.calls()[n:])
+	}
 }
 
 // TestSSOParallelCommandsNeedingALogin: 20 switches started at once without a token, each allowed

@@ -68,6 +68,9 @@ func (e *Engine) planSSO(p *Plan) error {
 // soon; never a sign-in: that is assume-role sso login).
 func (e *Engine) ssoRetrieve(ctx context.Context, p *Plan) (aws.Credentials, error) {
 	env := &sso.Env{Getenv: e.getenv, HTTPClient: e.http, Now: e.now}
+	if e.debug != nil {
+		env.APIOptions = e.debugMiddleware()
+	}
 	if login := p.req.SSO.Login; login != nil {
 		if _, err := env.AccessToken(ctx, p.sso); problem.As(err) != nil && problem.As(err).Kind == problem.NoCredentials {
 			if err := login(ctx, p.sso); err != nil {

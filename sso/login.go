@@ -23,6 +23,7 @@ import (
 	ssoapi "github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/gofrs/flock"
 )
 
@@ -36,6 +37,8 @@ type Env struct {
 	// OpenBrowser opens a URL in the user's browser; nil when there is none (then the device
 	// authorization grant is used).
 	OpenBrowser func(url string) error
+	// APIOptions are added to every client (e.g. a --debug trace).
+	APIOptions []func(*middleware.Stack) error
 }
 
 func (e *Env) now() time.Time {
@@ -67,7 +70,7 @@ func (e *Env) endpoint(id string) *string {
 
 func (e *Env) oidc(region string) *ssooidc.Client {
 	return ssooidc.New(ssooidc.Options{Region: region, BaseEndpoint: e.endpoint("SSO_OIDC"), HTTPClient: e.HTTPClient,
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 })})
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 }), APIOptions: e.APIOptions})
 }
 
 func (e *Env) portal(region string) *ssoapi.Client {
@@ -78,7 +81,7 @@ func (e *Env) portal(region string) *ssoapi.Client {
 			o.MaxAttempts = 10
 			o.MaxBackoff = 4 * time.Second
 			o.RateLimiter = ratelimit.None
-		})})
+		}), APIOptions: e.APIOptions})
 }
 
 // oidcBase is the OIDC service's base URL (for the /authorize page).

@@ -75,7 +75,9 @@ func limited(l *Limiter) func(*middleware.Stack) error {
 
 func (e *Env) limitedPortal(region string) *ssoapi.Client {
 	c := e.portal(region)
-	return ssoapi.New(c.Options(), func(o *ssoapi.Options) { o.APIOptions = append(o.APIOptions, limited(portalLimiter)) })
+	return ssoapi.New(c.Options(), func(o *ssoapi.Options) {
+		o.APIOptions = append(append([]func(*middleware.Stack) error(nil), o.APIOptions...), limited(portalLimiter))
+	})
 }
 
 // AccessToken returns a valid access token for s without asking the user: the cached one, or a

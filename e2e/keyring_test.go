@@ -90,3 +90,25 @@ func TestKeyringAddUseRotateRemove(t *testing.T) {
 		t.Fatalf("config after remove: %q", cfg)
 	}
 }
+
+// TestKeyringAddPrompts: add asks for the key on the terminal, the secret without echo.
+func TestKeyringAddPrompts(t *testing.T) {
+	w := newWorld(t, nil)
+	for k, v := range keyringEnv {
+		w.env[k] = v
+	}
+	s := startPTY(t, w, nil, false, "add", "ops")
+	s.expect("Access key ID: ")
+	s.send(aliceKey)
+	s.expect("Secret access key: ")
+	s.send(aliceSecret)
+	_, code := s.wait()
+	if code != 0 || strings.Contains(s.Screen(), aliceSecret) || !strings.Contains(s.Screen(), "stored key "+aliceKey+" for profile ops") {
+		t.Fatalf("exit %d, screen:\n%s", code, s.Screen())
+	}
+	// -p ops alone exports the stored keys (a credential_process output for other tools).
+	r := w.ok("credential-process", "-p", "ops")
+	if !strings.Contains(r.stdout, `"AccessKeyId": "`+aliceKey) && !strings.Contains(r.stdout, `"AccessKeyId":"`+aliceKey) {
+		t.Fatal(r)
+	}
+}

@@ -10,7 +10,10 @@ import (
 
 // KeyStore holds IAM users' long-term access keys outside the plaintext credentials file, by
 // profile (assume-role add keeps them in the OS keyring). A profile with stored keys has them as
-// its source keys, ahead of any keys in the shared files.
+// its source keys, ahead of any keys in the shared files. The profile must still exist in the
+// shared config with a credential setting when a role profile names it as source_profile (the
+// SDK refuses one without); assume-role add writes a credential_process line for it, which the
+// engine never runs.
 type KeyStore interface {
 	// Stored tells, without reading a secret (no keyring access, no prompt), whether keys are
 	// stored for profile, and their access key ID.

@@ -58,7 +58,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	return nil
 }
 
-var portalLimiter = NewLimiter(PortalRate)
+var portalLimiter = &Limiter{interval: time.Second / PortalRate} // static: no start-up work
 
 // limited puts every attempt (retries included) of a portal call through the limiter.
 func limited(l *Limiter) func(*middleware.Stack) error {

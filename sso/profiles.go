@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gofrs/flock"
 	"gopkg.in/ini.v1"
@@ -34,10 +35,12 @@ func ProfileName(prefix string, a Account, role string) string {
 	if base == "" {
 		base = a.ID
 	}
-	return prefix + strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(base), "-"), "-") + "-" + unsafeChars.ReplaceAllString(role, "-")
+	re := unsafeChars()
+	return prefix + strings.Trim(re.ReplaceAllString(strings.ToLower(base), "-"), "-") + "-" + re.ReplaceAllString(role, "-")
 }
 
-var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+// unsafeChars is compiled on first use (nothing runs at start-up).
+var unsafeChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._-]+`) })
 
 // ProfilesFor lists a profile for every role of a listing.
 func ProfilesFor(l *Listing, prefix, region string) []GenProfile {

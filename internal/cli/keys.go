@@ -86,9 +86,10 @@ func openKeyStore(sio *IO, backend string) (*cache.KeyStore, error) {
 	return s, nil
 }
 
+// The key patterns are compiled on first use (nothing runs at start-up).
 var (
-	reKeyID  = regexp.MustCompile(`^AKIA[A-Z0-9]{12,124}$`)
-	reSecret = regexp.MustCompile(`^[A-Za-z0-9+/=]{16,128}$`)
+	reKeyID  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^AKIA[A-Z0-9]{12,124}$`) })
+	reSecret = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9+/=]{16,128}$`) })
 )
 
 func newKeyCmds(sio *IO) []*cobra.Command {
@@ -209,10 +210,10 @@ func readNewKeys(sio *IO, fromEnv bool) (id, secret string, err error) {
 		}
 	}
 	id, secret = strings.TrimSpace(id), strings.TrimSpace(secret)
-	if !reKeyID.MatchString(id) {
+	if !reKeyID().MatchString(id) {
 		return "", "", problem.New(problem.Usage, "%q is not a long-term access key ID (AKIA followed by letters and digits)", id)
 	}
-	if !reSecret.MatchString(secret) {
+	if !reSecret().MatchString(secret) {
 		return "", "", problem.New(problem.Usage, "the secret access key is not 16-128 characters of [A-Za-z0-9+/=]")
 	}
 	return id, secret, nil

@@ -245,9 +245,17 @@ func TestSSOTokenSharedWithAWSTools(t *testing.T) {
 		!strings.Contains(r.stderr, "https://portal.sso.eu-west-1.amazonaws.com/federation/credentials?role_name=Reader&account_id=222222222222") {
 		t.Fatalf("aws did not use the token: exit %d, %s", r.code, r.stderr[max(0, len(r.stderr)-600):])
 	}
-	// And the reverse: a token file in the AWS CLI's own format (as `aws sso login` writes it) is
-	// what assume-role uses.
-	w.ok("sso", "login", "--wait", "2s")
+	// And the reverse: a token file as `aws sso login` writes it (its own field order and time
+	// format, no refresh token) is what assume-role uses: no sign-in, and the switch works.
+	tok := w.ssoToken("corp")
+	sum := sha1.Sum([]byte("corp"))
+	w.write(".aws/sso/cache/"+hex.EncodeToString(sum[:])+".json", `{"startUrl": "`+ssoStart+`", "region": "eu-west-1", "accessToken": "`+
+		tok["accessToken"].(string)+`", "expiresAt": "`+time.Now().Add(2*time.Hour).UTC().Format("2006-01-02T15:04:05Z")+`"}`)
+	r = w.ok("sso", "login", "--wait", "2s")
+	if !strings.Contains(r.stderr, "already signed in") {
+		t.Fatal(r)
+	}
+	w.ok("--sso", "222222222222", "Reader", "-o", "json")
 }
 
 // TestSSORoleListing200Accounts lists the roles of 200 accounts (210 portal requests) through the

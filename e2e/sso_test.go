@@ -112,6 +112,11 @@ func TestSSOLoginDeviceCodeThenIdempotent(t *testing.T) {
 	if st := w.srv.SSOStats(); st.Authorizations != 1 {
 		t.Fatalf("authorizations = %d", st.Authorizations)
 	}
+	// --debug traces the portal calls of sso commands, never a token.
+	r = w.ok("sso", "accounts", "--refresh", "--debug")
+	if !strings.Contains(r.stderr, "SSO.ListAccounts") || strings.Contains(r.stderr, tok["accessToken"].(string)) {
+		t.Fatalf("debug: %s", r.stderr)
+	}
 	// logout signs out of the portal and deletes the token.
 	w.ok("sso", "logout", "--sso-session", "corp")
 	if w.count("Logout") != 1 {

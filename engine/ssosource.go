@@ -10,6 +10,7 @@ import (
 	"github.com/assume-role/assume-role/sso"
 	"github.com/assume-role/assume-role/stslimits"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // SourceSSO: a role of the IAM Identity Center access portal, fetched with the cached SSO token
@@ -79,4 +80,13 @@ func (e *Engine) ssoRetrieve(ctx context.Context, p *Plan) (aws.Credentials, err
 		}
 	}
 	return env.RoleCredentials(ctx, p.sso, p.ssoAccount, p.ssoRole)
+}
+
+// APIOptions are the middlewares the engine adds to its own AWS clients (the --debug trace, when
+// Options.Debug is set), for callers that make AWS calls of their own next to it.
+func (e *Engine) APIOptions() []func(*middleware.Stack) error {
+	if e.debug == nil {
+		return nil
+	}
+	return e.debugMiddleware()
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/sso"
 	"github.com/spf13/cobra"
@@ -28,8 +29,12 @@ func (f *ssoFlags) resolve(sio *IO) (*sso.Session, error) {
 
 // ssoEnv is the sso package's view of the process: environment, HTTP, clock, messages and, when
 // there is one, a browser.
-func ssoEnv(sio *IO, noBrowser bool) *sso.Env {
+func ssoEnv(sio *IO, noBrowser, debug bool) *sso.Env {
 	e := &sso.Env{Getenv: sio.Getenv, HTTPClient: sio.HTTPClient, Now: sio.Now, Stderr: sio.Err}
+	if debug {
+		// The engine's --debug trace: operation, endpoint, status, parameters that are not secrets.
+		e.APIOptions = engine.New(engine.Options{Getenv: sio.Getenv, Debug: sio.Err}).APIOptions()
+	}
 	if !noBrowser {
 		if argv := browserCommand(sio.Getenv); argv != nil {
 			e.OpenBrowser = func(url string) error {
@@ -97,7 +102,7 @@ func newSSOLoginCmd(sio *IO, f *ssoFlags) *cobra.Command {
 			if wait <= 0 {
 				return problem.New(problem.Usage, "--wait must be positive")
 			}
-			out, t, err := ssoEnv(sio, noBrowser).Login(c.Context(), s, sso.LoginOptions{NoBrowser: noBrowser, Force: force, Wait: wait})
+			out, t, err := ssoEnv(sio, noBrowser, debugFlag(c)).Login(c.Context(), s, sso.LoginOptions{NoBrowser: noBrowser, Force: force, Wait: wait})
 			if err != nil {
 				return err
 			}
@@ -123,7 +128,7 @@ func newSSOLogoutCmd(sio *IO, f *ssoFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			done, err := ssoEnv(sio, true).Logout(c.Context(), s)
+			done, err := ssoEnv(sio, true, debugFlag(c)).Logout(c.Context(), s)
 			if err != nil {
 				return err
 			}
@@ -135,6 +140,12 @@ func newSSOLogoutCmd(sio *IO, f *ssoFlags) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// debugFlag is the root's persistent --debug.
+func debugFlag(c *cobra.Command) bool {
+	d, _ := c.Flags().GetBool("debug")
+	return d
 }
 
 func sioSay(sio *IO, format string, a ...any) {

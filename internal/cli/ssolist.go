@@ -68,7 +68,7 @@ func newSSOListCmds(sio *IO, f *ssoFlags) []*cobra.Command {
 			return nil, nil, err
 		}
 		start := time.Now()
-		l, cached, err := ssoEnv(sio, true).List(cmd.Context(), s, o)
+		l, cached, err := ssoEnv(sio, true, debugFlag(cmd)).List(cmd.Context(), s, o)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -163,7 +163,7 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		tg.req.SSO = &engine.SSOSource{Session: t.ssoSession, Account: pos.account, Role: pos.role}
 		if t.ssoLogin {
 			tg.req.SSO.Login = func(ctx context.Context, s *sso.Session) error {
-				_, _, err := ssoEnv(sio, false).Login(ctx, s, sso.LoginOptions{})
+				_, _, err := ssoEnv(sio, false, t.debug).Login(ctx, s, sso.LoginOptions{})
 				return err
 			}
 		}

@@ -379,27 +379,32 @@ func TestSSOFlagWithoutProfile(t *testing.T) {
 }
 
 // TestSSOParallelCommandsNeedingALogin: 20 switches started at once without a token, each allowed
-// to sign in (--sso-login), produce one sign-in (one browser tab, not twenty) and all succeed.
+// to sign in (--sso-login), produce one sign-in (one browser tab, not twenty) and all succeed: with
+// --sso and with an SSO profile (-p) as the source.
 func TestSSOParallelCommandsNeedingALogin(t *testing.T) {
-	w := idcWorld(t, nil)
-	w.approve()
-	var wg sync.WaitGroup
-	results := make([]result, 20)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = w.run("--sso", "222222222222", "Reader", "--sso-login", "-o", "json", "--no-cache")
-		}()
-	}
-	wg.Wait()
-	for _, r := range results {
-		if r.code != 0 || !strings.Contains(r.stdout, "AWSReservedSSO_Reader") {
-			t.Fatal(r)
-		}
-	}
-	if st := w.srv.SSOStats(); st.Authorizations != 1 || w.count("StartDeviceAuthorization") != 1 || w.count("GetRoleCredentials") != 20 {
-		t.Fatalf("want one sign-in, got %d authorizations, %d StartDeviceAuthorization, %d GetRoleCredentials",
-			st.Authorizations, w.count("StartDeviceAuthorization"), w.count("GetRoleCredentials"))
+	for _, args := range [][]string{{"--sso", "222222222222", "Reader"}, {"-p", "dev"}} {
+		t.Run(args[0], func(t *testing.T) {
+			w := idcWorld(t, nil)
+			w.approve()
+			var wg sync.WaitGroup
+			results := make([]result, 20)
+			for i := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results[i] = w.run(append(args, "--sso-login", "-o", "json", "--no-cache")...)
+				}()
+			}
+			wg.Wait()
+			for _, r := range results {
+				if r.code != 0 || !strings.Contains(r.stdout, "AWSReservedSSO_Reader") {
+					t.Fatal(r)
+				}
+			}
+			if st := w.srv.SSOStats(); st.Authorizations != 1 || w.count("StartDeviceAuthorization") != 1 || w.count("GetRoleCredentials") != 20 {
+				t.Fatalf("want one sign-in, got %d authorizations, %d StartDeviceAuthorization, %d GetRoleCredentials",
+					st.Authorizations, w.count("StartDeviceAuthorization"), w.count("GetRoleCredentials"))
+			}
+		})
 	}
 }

@@ -129,6 +129,9 @@ func (e *Engine) sourceProvider(p *Plan) entryProvider {
 				return nil, err // already a problem that says what to do
 			}
 		} else {
+			if err := e.ssoProfileLogin(ctx, p, src.Profile); err != nil {
+				return nil, err
+			}
 			var cfg aws.Config
 			if cfg, err = e.loadConfig(ctx, src.Profile, p.Region); err != nil {
 				return nil, err

@@ -24,9 +24,6 @@ type SSOSource struct {
 	// Account is a 12-digit account ID or an alias of the accounts file; Role is the permission
 	// set's role name as the portal lists it.
 	Account, Role string
-	// Login, when set, is called to sign in when there is no valid token (the CLI's
-	// --sso-login: a browser or a code); nil fails with a hint to sign in instead.
-	Login func(ctx context.Context, s *sso.Session) error
 }
 
 // planSSO makes the portal role the plan's source. It reads only the config and alias files.
@@ -72,12 +69,8 @@ func (e *Engine) ssoRetrieve(ctx context.Context, p *Plan) (aws.Credentials, err
 	if e.debug != nil {
 		env.APIOptions = e.debugMiddleware()
 	}
-	if login := p.req.SSO.Login; login != nil {
-		if _, err := env.AccessToken(ctx, p.sso); problem.As(err) != nil && problem.As(err).Kind == problem.NoCredentials {
-			if err := login(ctx, p.sso); err != nil {
-				return aws.Credentials{}, err
-			}
-		}
+	if err := e.ssoLogin(ctx, p, env, p.sso); err != nil {
+		return aws.Credentials{}, err
 	}
 	return env.RoleCredentials(ctx, p.sso, p.ssoAccount, p.ssoRole)
 }
@@ -89,4 +82,30 @@ func (e *Engine) APIOptions() []func(*middleware.Stack) error {
 		return nil
 	}
 	return e.debugMiddleware()
+}
+
+// ssoLogin signs in through Request.SSOLogin when there is no valid token for s (nothing
+// happens without the hook: the portal call then fails with a hint to sign in).
+func (e *Engine) ssoLogin(ctx context.Context, p *Plan, env *sso.Env, s *sso.Session) error {
+	if p.req.SSOLogin == nil {
+		return nil
+	}
+	if _, err := env.AccessToken(ctx, s); err != nil {
+		if pr := problem.As(err); pr != nil && pr.Kind == problem.NoCredentials {
+			return p.req.SSOLogin(ctx, s)
+		}
+	}
+	return nil
+}
+
+// ssoProfileLogin signs in before the SDK resolves an SSO profile, when the request allows it.
+func (e *Engine) ssoProfileLogin(ctx context.Context, p *Plan, profile string) error {
+	if p.req.SSOLogin == nil || profile == "" {
+		return nil
+	}
+	s, err := sso.ResolveSession(e.getenv, "", profile)
+	if err != nil {
+		return nil // not an SSO profile: nothing to sign in to
+	}
+	return e.ssoLogin(ctx, p, &sso.Env{Getenv: e.getenv, HTTPClient: e.http, Now: e.now, APIOptions: e.APIOptions()}, s)
 }

@@ -66,7 +66,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	t.fed.register(fs)
 	fs.BoolVar(&t.sso, "sso", false, "ACCOUNT ROLE are an IAM Identity Center role (signed in with assume-role sso login): export it, or use it as the source of -R")
 	fs.StringVar(&t.ssoSession, "sso-session", "", "the [sso-session NAME] of --sso (default: the only one in ~/.aws/config)")
-	fs.BoolVar(&t.ssoLogin, "sso-login", false, "with --sso: sign in when there is no valid token (parallel commands share one sign-in)")
+	fs.BoolVar(&t.ssoLogin, "sso-login", false, "sign in to IAM Identity Center when --sso or an SSO profile has no valid token (parallel commands share one sign-in)")
 }
 
 // target is a parsed command line: the engine request plus what the exports need.
@@ -152,27 +152,23 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		req.Tags = append(req.Tags, tag)
 	}
 	tg := &target{req: req}
-	if t.sso || t.ssoSession != "" || t.ssoLogin {
+	if t.sso || t.ssoSession != "" {
 		if !t.sso {
-			return nil, problem.New(problem.Usage, "--sso-session and --sso-login go with --sso ACCOUNT ROLE")
+			return nil, problem.New(problem.Usage, "--sso-session goes with --sso ACCOUNT ROLE")
 		}
 		if pos.account == "" || pos.role == "" {
 			return nil, problem.New(problem.Usage, "--sso needs ACCOUNT and ROLE (an account ID or alias and a role name of the access portal)").
 				WithHint("list them with: assume-role sso roles")
 		}
 		tg.req.SSO = &engine.SSOSource{Session: t.ssoSession, Account: pos.account, Role: pos.role}
-		if t.ssoLogin {
-			tg.req.SSO.Login = func(ctx context.Context, s *sso.Session) error {
-				_, _, err := ssoEnv(sio, false, t.debug).Login(ctx, s, sso.LoginOptions{})
-				return err
-			}
-		}
+		tg.req.SSOLogin = t.ssoLoginHook(sio)
 		tg.req.RoleARN = t.role
 		if err := tg.req.Validate(); err != nil {
 			return nil, err
 		}
 		return tg, nil
 	}
+	tg.req.SSOLogin = t.ssoLoginHook(sio) // for an SSO profile as the source
 	federated, err := t.fed.apply(sio, tg, pos)
 	if err != nil {
 		return nil, err
@@ -198,6 +194,18 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		return nil, err
 	}
 	return tg, nil
+}
+
+// ssoLoginHook signs in (browser or code, one sign-in per session across processes) when
+// --sso-login is given; nil otherwise.
+func (t *targetFlags) ssoLoginHook(sio *IO) func(context.Context, *sso.Session) error {
+	if !t.ssoLogin {
+		return nil
+	}
+	return func(ctx context.Context, s *sso.Session) error {
+		_, _, err := ssoEnv(sio, false, t.debug).Login(ctx, s, sso.LoginOptions{})
+		return err
+	}
 }
 
 // fillNames names the account and role from the result: the engine resolved them from the plan

@@ -155,7 +155,7 @@ func TestSSOPortalUnreachableIsANetworkError(t *testing.T) {
 
 	// The same profile with an expired token cache: that is the expired session.
 	expired := ssoWorld(t, time.Now().Add(-time.Hour))
-	expired.failClean(env, 4, `the SSO session of profile "sso" has expired or was never started`, "run: aws sso login --profile sso", "-p", "sso", "-o", "bash")
+	expired.failClean(env, 4, `the SSO session of profile "sso" has expired or was never started`, "run: assume-role sso login --profile sso (or aws sso login --profile sso)", "-p", "sso", "-o", "bash")
 
 	// A portal that answers 401: the session is over too.
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -165,5 +165,5 @@ func TestSSOPortalUnreachableIsANetworkError(t *testing.T) {
 		fmt.Fprint(rw, `{"message":"Session token not found or invalid"}`)
 	}))
 	t.Cleanup(srv.Close)
-	w.failClean(map[string]string{"AWS_ENDPOINT_URL_SSO": srv.URL}, 4, `the SSO session of profile "sso" has expired or was never started`, "run: aws sso login --profile sso", "-p", "sso", "-o", "bash")
+	w.failClean(map[string]string{"AWS_ENDPOINT_URL_SSO": srv.URL}, 4, `the SSO session of profile "sso" has expired or was never started`, "run: assume-role sso login --profile sso (or aws sso login --profile sso)", "-p", "sso", "-o", "bash")
 }

@@ -46,6 +46,7 @@ type Options struct {
 	Timeouts Timeouts
 	Prompter Prompter     // default: no prompts (non-interactive)
 	Cache    *cache.Cache // default: no caching
+	Keys     KeyStore     // long-term keys stored by profile (assume-role add); default none
 	Warn     io.Writer    // one-line warnings; default discard
 	Debug    io.Writer    // --debug trace with secrets redacted; default off
 	// RunMFAProcess runs a profile's mfa_process command and returns its stdout. Default: sh -c.
@@ -72,6 +73,7 @@ type Engine struct {
 	http    aws.HTTPClient
 	prompt  Prompter
 	cache   *cache.Cache
+	keys    KeyStore
 	warn    io.Writer
 	debug   io.Writer
 	mfaProc func(ctx context.Context, command string) (string, error)
@@ -85,7 +87,7 @@ type Engine struct {
 
 // New builds an Engine.
 func New(o Options) *Engine {
-	e := &Engine{getenv: o.Getenv, now: o.Now, http: o.HTTPClient, prompt: o.Prompter, cache: o.Cache,
+	e := &Engine{getenv: o.Getenv, now: o.Now, http: o.HTTPClient, prompt: o.Prompter, cache: o.Cache, keys: o.Keys,
 		warn: o.Warn, debug: o.Debug, mfaProc: o.RunMFAProcess, setenv: o.Setenv, selfCommand: o.SelfCommand,
 		timeout: o.Timeouts.withDefaults(), apiOptions: o.APIOptions}
 	if e.getenv == nil {

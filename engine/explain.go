@@ -220,7 +220,7 @@ func (e *Engine) explainSource(err error, src *Source) *problem.Problem {
 	}
 	if strings.Contains(msg, "SSO") || strings.Contains(msg, "sso") {
 		return problem.Wrap(problem.NoCredentials, err, "the SSO session of %s is missing or expired", src.Label).
-			WithHint("run: aws sso login --profile %s", src.Profile)
+			WithHint("run: assume-role sso login --profile %s (or aws sso login --profile %s)", src.Profile, src.Profile)
 	}
 	if strings.Contains(msg, "credential_process") || strings.Contains(msg, "ProcessProvider") {
 		return problem.Wrap(problem.NoCredentials, err, "the credential_process of %s failed", src.Label).

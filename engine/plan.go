@@ -8,6 +8,7 @@ import (
 
 	"github.com/assume-role/assume-role/cache"
 	"github.com/assume-role/assume-role/problem"
+	"github.com/assume-role/assume-role/sso"
 	"github.com/assume-role/assume-role/stslimits"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -52,6 +53,7 @@ type Source struct {
 
 	descriptor string           // identifies the source in cache keys; never a secret
 	static     *aws.Credentials // the keys of SourceKeys
+	stored     bool             // SourceKeys whose keys are in the key store (read at run time)
 }
 
 // HopKind is the STS call a hop makes.
@@ -125,6 +127,9 @@ type Plan struct {
 	cfg   *aws.Config
 	// sdkProfile is the profile whose settings configure the SDK clients (endpoints, CA bundle).
 	sdkProfile string
+	// sso, ssoAccount and ssoRole describe a SourceSSO.
+	sso                 *sso.Session
+	ssoAccount, ssoRole string
 }
 
 // Final is the last hop, or nil when the plan exports the source's own credentials.
@@ -185,6 +190,10 @@ func (e *Engine) planRole(ctx context.Context, p *Plan, forceMFA bool) error {
 	var targetProfile *config.SharedConfig
 	origin := ""
 	switch {
+	case req.SSO != nil:
+		if err := e.planSSO(p); err != nil {
+			return err
+		}
 	case req.Profile != "" && req.SourceProfile != "":
 		return problem.New(problem.Usage, "-p/--profile and --source-profile both name a source").
 			WithHint("use -p NAME alone for the profile's role, or --source-profile NAME with ACCOUNT ROLE or -R")
@@ -238,6 +247,8 @@ func (e *Engine) planRole(ctx context.Context, p *Plan, forceMFA bool) error {
 		// -p NAME without a role: export the profile's own credentials.
 	case targetProfile != nil:
 		// The profile's own role is already the last hop.
+	case req.SSO != nil:
+		// --sso ACCOUNT ROLE alone: export the portal role's credentials.
 	default:
 		return problem.New(problem.Usage, "no role to assume").
 			WithHint("give ACCOUNT ROLE, -R/--role ARN or -p/--profile NAME")
@@ -281,6 +292,12 @@ func (e *Engine) walkProfile(ctx context.Context, p *Plan, top *config.SharedCon
 			from = fmt.Sprintf("source_profile of [%s]", profileSection(hops[0].Profile))
 		}
 		hasKeys := sc.Credentials.HasKeys()
+		if !first || sc.RoleARN == "" {
+			if src, ok := e.storedSource(sc.Profile, from); ok {
+				p.Source, p.sdkProfile = src, sc.Profile
+				break
+			}
+		}
 		switch {
 		case hasKeys && (!first || sc.RoleARN == ""):
 			c := sc.Credentials

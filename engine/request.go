@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"context"
 	"os"
 	"strings"
 
 	"github.com/assume-role/assume-role/problem"
+	"github.com/assume-role/assume-role/sso"
 	"github.com/assume-role/assume-role/stslimits"
 )
 
@@ -20,7 +22,12 @@ type Request struct {
 	RoleARN string // the role to assume
 	Profile string // a shared-config profile whose role_arn (and source) to use, as -p/--profile
 
-	SourceProfile string // the profile whose credentials are the source (--source-profile)
+	SourceProfile string     // the profile whose credentials are the source (--source-profile)
+	SSO           *SSOSource // an access portal role as the source (--sso ACCOUNT ROLE)
+	// SSOLogin, when set, is called to sign in to IAM Identity Center when the source (--sso or an
+	// SSO profile) has no valid token (the CLI's --sso-login: a browser or a code). nil: such a
+	// source fails with a hint to run assume-role sso login.
+	SSOLogin func(ctx context.Context, s *sso.Session) error
 
 	Region    string // region for the exports and default STS endpoint; "" = resolve
 	STSRegion string // send STS calls to this region's endpoint (--sts-endpoint-region)

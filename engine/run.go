@@ -110,7 +110,10 @@ func (e *Engine) sourceProvider(p *Plan) entryProvider {
 	switch src.Kind {
 	case SourceKeys:
 		return fetcher(func(ctx context.Context) (*cache.Entry, error) {
-			c := *src.static
+			c, err := e.sourceKeys(ctx, &src)
+			if err != nil {
+				return nil, err
+			}
 			ent := &cache.Entry{Kind: "keys", AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
 				SessionToken: c.SessionToken, Label: src.Label}
 			if len(p.Hops) == 0 {
@@ -126,7 +129,14 @@ func (e *Engine) sourceProvider(p *Plan) entryProvider {
 		var err error
 		if src.Kind == SourceCredentialSource {
 			c, err = e.credentialSourceRetrieve(ctx, p)
+		} else if src.Kind == SourceSSO {
+			if c, err = e.ssoRetrieve(ctx, p); err != nil {
+				return nil, err // already a problem that says what to do
+			}
 		} else {
+			if err := e.ssoProfileLogin(ctx, p, src.Profile); err != nil {
+				return nil, err
+			}
 			var cfg aws.Config
 			if cfg, err = e.loadConfig(ctx, src.Profile, p.Region); err != nil {
 				return nil, err

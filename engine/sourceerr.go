@@ -378,7 +378,7 @@ func (e *Engine) ssoProblem(err error, chain []*config.SharedConfig) *problem.Pr
 	if root != nil {
 		profile = root.Profile
 	}
-	login := fmt.Sprintf("run: aws sso login --profile %s", profile)
+	login := fmt.Sprintf("run: assume-role sso login --profile %s (or aws sso login --profile %s)", profile, profile)
 	switch {
 	case errors.As(err, &invalid), d.code == "UnauthorizedException", d.status == 401:
 		return problem.Wrap(problem.NoCredentials, err, "the SSO session of profile %q has expired or was never started", profile).WithHint("%s", login)

@@ -159,6 +159,11 @@ func subcommands() []subcommand {
 		{"serve", func(sio *IO, _ *rootOptions) *cobra.Command { return newServeCmd(sio) }},
 		{"fanout", func(sio *IO, _ *rootOptions) *cobra.Command { return newFanoutCmd(sio) }},
 		{"console", func(sio *IO, _ *rootOptions) *cobra.Command { return newConsoleCmd(sio) }},
+		{"sso", func(sio *IO, _ *rootOptions) *cobra.Command { return newSSOCmd(sio) }},
+		{"add", func(sio *IO, _ *rootOptions) *cobra.Command { return newKeyCmds(sio)[0] }},
+		{"remove", func(sio *IO, _ *rootOptions) *cobra.Command { return newKeyCmds(sio)[1] }},
+		{"list", func(sio *IO, _ *rootOptions) *cobra.Command { return newKeyCmds(sio)[2] }},
+		{"rotate", func(sio *IO, _ *rootOptions) *cobra.Command { return newKeyCmds(sio)[3] }},
 	}
 }
 

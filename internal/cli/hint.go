@@ -22,6 +22,7 @@ var hintFlags = map[string]bool{
 
 	"mfa-device":        false, // the repeated command finds the cached credentials
 	"remember-password": false, // done already
+	"sso":               true, "sso-session": true, "sso-login": false,
 
 	"token-code":    false, // a secret
 	"output":        false, // the eval picks the shell's format

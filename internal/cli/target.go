@@ -11,6 +11,7 @@ import (
 	"github.com/assume-role/assume-role/cache"
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
+	"github.com/assume-role/assume-role/sso"
 	"github.com/assume-role/assume-role/stslimits"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/spf13/pflag"
@@ -33,6 +34,9 @@ type targetFlags struct {
 	fed                                             federationFlags
 	noRegionPrompt                                  bool
 	timeouts                                        string
+	sso                                             bool   // --sso: ACCOUNT ROLE are an access portal role, the source
+	ssoSession                                      string // --sso-session NAME
+	ssoLogin                                        bool   // --sso-login: sign in when needed
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -63,6 +67,9 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.timeouts, "timeouts", "", "bounds of every AWS call, e.g. connect=5s,first-byte=10s,total=30s (env ASSUME_ROLE_TIMEOUTS; these are the defaults)")
 	t.fed.role, t.fed.noInputFlag = &t.role, &t.noInput
 	t.fed.register(fs)
+	fs.BoolVar(&t.sso, "sso", false, "ACCOUNT ROLE are an IAM Identity Center role (signed in with assume-role sso login): export it, or use it as the source of -R")
+	fs.StringVar(&t.ssoSession, "sso-session", "", "the [sso-session NAME] of --sso (default: the only one in ~/.aws/config)")
+	fs.BoolVar(&t.ssoLogin, "sso-login", false, "sign in to IAM Identity Center when --sso or an SSO profile has no valid token (parallel commands share one sign-in)")
 }
 
 // target is a parsed command line: the engine request plus what the exports need.
@@ -148,6 +155,23 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		req.Tags = append(req.Tags, tag)
 	}
 	tg := &target{req: req}
+	if t.sso || t.ssoSession != "" {
+		if !t.sso {
+			return nil, problem.New(problem.Usage, "--sso-session goes with --sso ACCOUNT ROLE")
+		}
+		if pos.account == "" || pos.role == "" {
+			return nil, problem.New(problem.Usage, "--sso needs ACCOUNT and ROLE (an account ID or alias and a role name of the access portal)").
+				WithHint("list them with: assume-role sso roles")
+		}
+		tg.req.SSO = &engine.SSOSource{Session: t.ssoSession, Account: pos.account, Role: pos.role}
+		tg.req.SSOLogin = t.ssoLoginHook(sio)
+		tg.req.RoleARN = t.role
+		if err := tg.req.Validate(); err != nil {
+			return nil, err
+		}
+		return tg, nil
+	}
+	tg.req.SSOLogin = t.ssoLoginHook(sio) // for an SSO profile as the source
 	federated, err := t.fed.apply(sio, tg, pos)
 	if err != nil {
 		return nil, err
@@ -173,6 +197,18 @@ func (t *targetFlags) build(sio *IO, args []string) (*target, error) {
 		return nil, err
 	}
 	return tg, nil
+}
+
+// ssoLoginHook signs in (browser or code, one sign-in per session across processes) when
+// --sso-login is given; nil otherwise.
+func (t *targetFlags) ssoLoginHook(sio *IO) func(context.Context, *sso.Session) error {
+	if !t.ssoLogin {
+		return nil
+	}
+	return func(ctx context.Context, s *sso.Session) error {
+		_, _, err := ssoEnv(sio, false, t.debug).Login(ctx, s, sso.LoginOptions{})
+		return err
+	}
 }
 
 // fillNames names the account and role from the result: the engine resolved them from the plan
@@ -233,6 +269,7 @@ func (t *targetFlags) engineWith(sio *IO, apiOptions []func(*middleware.Stack) e
 	getenv := sio.Getenv
 	o := engine.Options{Getenv: getenv, Now: sio.Now, HTTPClient: sio.HTTPClient, Warn: sio.Err, APIOptions: apiOptions}
 	o.Setenv, o.SelfCommand = sio.Setenv, sio.selfCommand // credential_process loops (selfloop.go)
+	o.Keys = newKeyStore(sio)                             // keys stored with `assume-role add`
 	if !t.noInput && getenv("ASSUME_ROLE_NO_INPUT") == "" {
 		o.Prompter = sio.Prompter
 	}

@@ -74,6 +74,8 @@ type Scenario struct {
 	LatencyMillis int `json:"latency_ms,omitempty"`
 	// Organization, when set, is served through the Organizations API (see orgs.go).
 	Organization *Organization `json:"organization,omitempty"`
+	// SSO, when set, is the IAM Identity Center the emulator serves (see SSOConfig).
+	SSO *SSOConfig `json:"sso,omitempty"`
 }
 
 // User is an IAM user with one access key.

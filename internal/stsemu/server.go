@@ -61,7 +61,11 @@ type Server struct {
 	usedCodes    map[string]map[string]bool // serial -> used codes
 	signinTokens map[string]signinToken
 
-	stsLimiter, orgLimiter *rate.Limiter // nil: no throttling
+	stsLimiter, orgLimiter *rate.Limiter         // nil: no throttling
+	extraKeys              map[string]*accessKey // keys made by iam:CreateAccessKey
+
+	ssoOnce sync.Once
+	ssoS    *ssoState
 }
 
 type sessionKind int
@@ -133,6 +137,7 @@ func New(sc *Scenario, opts ...Option) *Server {
 		roles:        map[string]*Role{},
 		usedCodes:    map[string]map[string]bool{},
 		signinTokens: map[string]signinToken{},
+		extraKeys:    map[string]*accessKey{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -182,8 +187,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/_emu/reset-log" && r.Method == http.MethodPost:
 		s.ResetLog()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	case r.URL.Path == "/_emu/sso/pending" && r.Method == http.MethodGet:
+		p := s.PendingSSO()
+		if p == nil {
+			p = []SSOPending{}
+		}
+		writeJSON(w, http.StatusOK, p)
+	case r.URL.Path == "/_emu/sso/approve" && r.Method == http.MethodPost:
+		// id=<user code or state>; without id, every pending authorization.
+		ids := []string{r.URL.Query().Get("id")}
+		if ids[0] == "" {
+			ids = nil
+			for _, p := range s.PendingSSO() {
+				ids = append(ids, p.ID)
+			}
+		}
+		for _, id := range ids {
+			if err := s.ApproveSSO(r.Context(), id); err != nil {
+				writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"approved": ids})
+	case r.URL.Path == "/_emu/sso/stats" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.SSOStats())
 	case strings.HasPrefix(r.URL.Path, "/_emu/"):
 		http.NotFound(w, r)
+	case isSSOPath(r.URL.Path):
+		s.serveSSO(w, r)
 	case r.URL.Path == "/federation" && r.Method == http.MethodGet:
 		s.serveFederation(w, r)
 	default:
@@ -210,7 +241,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-var iamActions = map[string]bool{"GetUser": true, "ListMFADevices": true}
+var iamActions = map[string]bool{"GetUser": true, "ListMFADevices": true, "CreateAccessKey": true, "DeleteAccessKey": true, "ListAccessKeys": true}
 
 var unsignedActions = map[string]bool{"AssumeRoleWithSAML": true, "AssumeRoleWithWebIdentity": true}
 
@@ -323,6 +354,12 @@ func (s *Server) handle(r *http.Request, body []byte, p url.Values, sig *sigInfo
 			return s.getUser(c, p)
 		case "ListMFADevices":
 			return s.listMFADevices(c, p)
+		case "CreateAccessKey":
+			return s.createAccessKey(c, p)
+		case "DeleteAccessKey":
+			return s.deleteAccessKey(c, p)
+		case "ListAccessKeys":
+			return s.listAccessKeys(c, p)
 		}
 		return nil, &apiError{Status: 400, Code: "InvalidAction", Message: "Could not find operation " + action + " for version 2010-05-08"}
 	}
@@ -334,7 +371,9 @@ func (s *Server) handle(r *http.Request, body []byte, p url.Values, sig *sigInfo
 func (s *Server) authenticate(r *http.Request, body []byte, sig *sigInfo) (*caller, *apiError) {
 	c := &caller{region: sig.Region}
 	var secret string
-	if u := s.usersByKey[sig.AccessKeyID]; u != nil {
+	if k := s.extraKeys[sig.AccessKeyID]; k != nil {
+		c.user, secret = k.user, k.secret
+	} else if u := s.usersByKey[sig.AccessKeyID]; u != nil {
 		if u.Disabled {
 			return nil, errInvalidToken
 		}

@@ -12,15 +12,23 @@ import (
 func newDoctorCmd(sio *IO) *cobra.Command {
 	var t targetFlags
 	var asJSON bool
+	var te trustEvalFlags
 	cmd := &cobra.Command{
 		Use:   "doctor [ACCOUNT] [ROLE] [MFA_TOKEN] [REGION] [flags]",
 		Short: "Explain what a switch would do, hop by hop, without calling AWS",
 		Long: `Prints the resolution plan of the same target and flags as a switch: the source and why it was
 chosen, each STS call with every parameter it will send (never a secret), whether MFA is used and why,
 the effective duration and the one-hour chaining cap, which cache entries would be used and how long
-they have left, the region and the STS endpoint. Nothing is sent to AWS and nothing is prompted for.`,
+they have left, the region and the STS endpoint. Nothing is sent to AWS and nothing is prompted for.
+
+With --trust-policy FILE --as PRINCIPAL_ARN it evaluates a role trust policy locally, like STS would,
+for that caller with the request's --external-id, --mfa (--mfa-age), --org-id, --role-session-name,
+--tags and --source-identity, and says which statement allows the call or why none does (exit 5).`,
 		Args: cobra.MaximumNArgs(4),
 		RunE: func(c *cobra.Command, args []string) error {
+			if te.active() {
+				return te.run(sio, &t, args, asJSON)
+			}
 			t.debug, _ = c.Flags().GetBool("debug")
 			t.noInput, t.noRegionPrompt = true, true
 			tg, err := t.build(sio, args)
@@ -44,6 +52,7 @@ they have left, the region and the STS endpoint. Nothing is sent to AWS and noth
 	}
 	t.register(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	te.register(cmd.Flags())
 	cmd.ValidArgsFunction = completeTargets(sio)
 	registerCompletions(cmd, sio)
 	return cmd

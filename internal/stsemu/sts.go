@@ -56,6 +56,9 @@ func (s *Server) baseContext(c *caller, mfaTime time.Time) map[string][]string {
 	default:
 		ctx["aws:principaltype"] = []string{"FederatedUser"}
 	}
+	if org := s.sc.OrganizationIDs[c.account()]; org != "" {
+		ctx["aws:principalorgid"] = []string{org}
+	}
 	if c.sess != nil {
 		ctx["aws:tokenissuetime"] = []string{awsTime(c.sess.issued)}
 	}

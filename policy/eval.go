@@ -414,9 +414,7 @@ func (s Statement) mismatch(action string, c *caller, ctx map[string][]string) s
 func describePrincipal(p map[string][]string) string {
 	var parts []string
 	for _, t := range []string{"*", "AWS", "Federated", "Service", "CanonicalUser"} {
-		for _, v := range p[t] {
-			parts = append(parts, v)
-		}
+		parts = append(parts, p[t]...)
 	}
 	return joinOr(parts)
 }

@@ -70,31 +70,25 @@ func (f *trustEvalFlags) run(sio *IO, t *targetFlags, args []string, asJSON bool
 		}
 		return problem.Wrap(problem.Usage, err, "the trust policy %s is invalid: %v", f.file, err)
 	}
+	// --json prints the decision either way (scripts read it and the exit code); otherwise a
+	// refusal is only the error line, with the reasons.
 	if asJSON {
 		if err := writeJSON(sio.Out, d); err != nil {
 			return err
 		}
+	} else if d.Allowed {
+		fmt.Fprintf(sio.Out, "allowed: %s may call %s: statement %q allows it\n", f.as, d.Action, d.Statement)
+	}
+	if d.Allowed {
+		return nil
+	}
+	msg := fmt.Sprintf("the trust policy refuses %s to %s: ", d.Action, f.as)
+	if d.Explicit {
+		msg += fmt.Sprintf("statement %q denies it explicitly", d.Statement)
 	} else {
-		renderDecision(sio, f.as, d)
+		msg += "no statement allows it: " + strings.Join(d.Reasons, "; ")
 	}
-	if !d.Allowed {
-		return &problem.Problem{Kind: problem.AccessDenied, Msg: fmt.Sprintf("the trust policy refuses %s to %s", d.Action, f.as), Hint: refusalHint(d)}
-	}
-	return nil
-}
-
-func renderDecision(sio *IO, as string, d *policy.Decision) {
-	switch {
-	case d.Allowed:
-		fmt.Fprintf(sio.Out, "allowed: %s may call %s: statement %q allows it\n", as, d.Action, d.Statement)
-	case d.Explicit:
-		fmt.Fprintf(sio.Out, "denied:  %s may not call %s: statement %q denies it explicitly\n", as, d.Action, d.Statement)
-	default:
-		fmt.Fprintf(sio.Out, "denied:  %s may not call %s: no statement allows it\n", as, d.Action)
-		for _, r := range d.Reasons {
-			fmt.Fprintf(sio.Out, "         %s\n", r)
-		}
-	}
+	return &problem.Problem{Kind: problem.AccessDenied, Msg: msg, Hint: refusalHint(d)}
 }
 
 func refusalHint(d *policy.Decision) string {
@@ -106,7 +100,7 @@ func refusalHint(d *policy.Decision) string {
 	case d.Action == "sts:SetSourceIdentity":
 		return "a source identity needs sts:SetSourceIdentity next to sts:AssumeRole in the trust policy"
 	}
-	return "see the reasons above: pass what a condition asks for, or generate a policy that trusts the caller (assume-role policy trust)"
+	return "pass what the condition asks for, or generate a policy that trusts the caller (assume-role policy trust)"
 }
 
 // readAllLimited reads a policy from r, at most 1 MiB.

@@ -13,6 +13,7 @@ func newDoctorCmd(sio *IO) *cobra.Command {
 	var t targetFlags
 	var asJSON bool
 	var te trustEvalFlags
+	var online bool
 	cmd := &cobra.Command{
 		Use:   "doctor [ACCOUNT] [ROLE] [MFA_TOKEN] [REGION] [flags]",
 		Short: "Explain what a switch would do, hop by hop, without calling AWS",
@@ -23,10 +24,15 @@ they have left, the region and the STS endpoint. Nothing is sent to AWS and noth
 
 With --trust-policy FILE --as PRINCIPAL_ARN it evaluates a role trust policy locally, like STS would,
 for that caller with the request's --external-id, --mfa (--mfa-age), --org-id, --role-session-name,
---tags and --source-identity, and says which statement allows the call or why none does (exit 5).`,
+--tags and --source-identity, and says which statement allows the call or why none does (exit 5).
+
+With --online it also calls AWS: GetCallerIdentity of the source (who it is, whether the STS region is
+enabled, the clock skew from the answer's Date), a probe AssumeRole of 900 s without the cache, then one
+of the requested duration; a failure is explained by ranked causes and exits with its class's code.
+--trust-policy FILE then names the exact cause of an AccessDenied.`,
 		Args: cobra.MaximumNArgs(4),
 		RunE: func(c *cobra.Command, args []string) error {
-			if te.active() {
+			if te.active() && !online {
 				return te.run(sio, &t, args, asJSON)
 			}
 			t.debug, _ = c.Flags().GetBool("debug")
@@ -38,6 +44,9 @@ for that caller with the request's --external-id, --mfa (--mfa-age), --org-id, -
 			eng, err := t.engine(sio)
 			if err != nil {
 				return err
+			}
+			if online {
+				return runDoctorOnline(c.Context(), sio, eng, tg.req, te.file, asJSON)
 			}
 			rep, err := eng.Doctor(c.Context(), tg.req)
 			if err != nil {
@@ -53,6 +62,7 @@ for that caller with the request's --external-id, --mfa (--mfa-age), --org-id, -
 	t.register(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	te.register(cmd.Flags())
+	cmd.Flags().BoolVar(&online, "online", false, "also call AWS: the source's identity, the clock, a probe AssumeRole; explain a failure (exit code per failure class)")
 	cmd.ValidArgsFunction = completeTargets(sio)
 	registerCompletions(cmd, sio)
 	return cmd

@@ -118,7 +118,9 @@ func TestCaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc struct{ Statement []struct{ Action, Resource []string } }
+	var doc struct {
+		Statement []struct{ Action, Resource []string }
+	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}

@@ -282,3 +282,44 @@ func TestMFAMaxAgeExpires(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedOIDCTrustInEmulator: the web-identity statement admits tokens of the provider with
+// the audience and a matching sub, and refuses another sub (another branch) or audience.
+func TestGeneratedOIDCTrustInEmulator(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	const provider = "arn:aws:iam::222222222222:oidc-provider/oidc.emulator.example"
+	spec := policy.Spec{OIDCProvider: provider, OIDCAud: "sts.amazonaws.com", OIDCSub: []string{"repo:assume-role/*:ref:refs/heads/main"}}
+	if err := spec.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := policy.Trust(&spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, url := stsemutest.Start(t, func(sc *stsemu.Scenario) {
+		sc.Roles = append(sc.Roles, &stsemu.Role{ARN: genRole, TrustPolicy: doc})
+	})
+	anon := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Retryer: aws.NopRetryer{}, Credentials: aws.AnonymousCredentials{}})
+	for _, c := range []struct {
+		sub, aud string
+		want     bool
+	}{
+		{"repo:assume-role/assume-role:ref:refs/heads/main", "sts.amazonaws.com", true},
+		{"repo:assume-role/assume-role:ref:refs/heads/feature", "sts.amazonaws.com", false},
+		{"repo:someone/else:ref:refs/heads/main", "sts.amazonaws.com", false},
+		{"repo:assume-role/assume-role:ref:refs/heads/main", "emulator-client", false},
+	} {
+		tok := stsemu.MintWebIdentityToken("emulator-oidc-hs256-secret-not-a-real-key", map[string]any{
+			"iss": "https://oidc.emulator.example", "aud": c.aud, "sub": c.sub, "exp": time.Now().Add(time.Hour).Unix()})
+		_, err := anon.AssumeRoleWithWebIdentity(context.Background(), &sts.AssumeRoleWithWebIdentityInput{
+			RoleArn: aws.String(genRole), RoleSessionName: aws.String("gha"), WebIdentityToken: aws.String(tok)})
+		if (err == nil) != c.want {
+			t.Errorf("sub %s aud %s: err = %v, want allowed %v", c.sub, c.aud, err, c.want)
+		}
+		d, eerr := policy.Evaluate(doc, policy.Request{Principal: provider, Context: map[string][]string{
+			"oidc.emulator.example:sub": {c.sub}, "oidc.emulator.example:aud": {c.aud}}})
+		if eerr != nil || d.Allowed != c.want {
+			t.Errorf("evaluator: sub %s aud %s: %+v %v", c.sub, c.aud, d, eerr)
+		}
+	}
+}

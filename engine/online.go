@@ -85,21 +85,20 @@ const (
 	ClassOther            = "other"                       // 1
 )
 
-var classKind = map[string]problem.Kind{
-	ClassNoCredentials: problem.NoCredentials, ClassInvalidKey: problem.NoCredentials, ClassWrongSecret: problem.NoCredentials,
-	ClassExpiredToken: problem.NoCredentials, ClassClockSkew: problem.NoCredentials,
-	ClassNotTrusted: problem.AccessDenied, ClassExternalID: problem.AccessDenied, ClassMFARequired: problem.AccessDenied,
-	ClassExplicitDeny: problem.AccessDenied, ClassTagsNotAllowed: problem.AccessDenied, ClassSourceIdentity: problem.AccessDenied,
-	ClassRootUser: problem.AccessDenied, ClassCallerPermission: problem.AccessDenied,
-	ClassMFACode: problem.MFA, ClassMFAUnavailable: problem.MFA,
-	ClassDurationOverMax: problem.Limit, ClassChainingCap: problem.Limit,
-	ClassRegionDisabled: problem.Network, ClassUnreachable: problem.Network,
-}
-
 // ClassKind is the problem kind (and so the exit code) of a failure class.
 func ClassKind(class string) problem.Kind {
-	if k, ok := classKind[class]; ok {
-		return k
+	switch class {
+	case ClassNoCredentials, ClassInvalidKey, ClassWrongSecret, ClassExpiredToken, ClassClockSkew:
+		return problem.NoCredentials
+	case ClassNotTrusted, ClassExternalID, ClassMFARequired, ClassExplicitDeny, ClassTagsNotAllowed,
+		ClassSourceIdentity, ClassRootUser, ClassCallerPermission:
+		return problem.AccessDenied
+	case ClassMFACode, ClassMFAUnavailable:
+		return problem.MFA
+	case ClassDurationOverMax, ClassChainingCap:
+		return problem.Limit
+	case ClassRegionDisabled, ClassUnreachable:
+		return problem.Network
 	}
 	return problem.Internal
 }
@@ -286,11 +285,16 @@ func captureDate(dst *time.Time) func(*middleware.Stack) error {
 	}
 }
 
-// optInRegions are the regions an account must enable (STS refuses long-term keys there until then).
-var optInRegions = map[string]bool{"af-south-1": true, "ap-east-1": true, "ap-east-2": true, "ap-south-2": true,
-	"ap-southeast-3": true, "ap-southeast-4": true, "ap-southeast-5": true, "ap-southeast-6": true, "ap-southeast-7": true,
-	"ca-west-1": true, "eu-central-2": true, "eu-south-1": true, "eu-south-2": true, "il-central-1": true,
-	"me-central-1": true, "me-south-1": true, "mx-central-1": true}
+// optInRegion reports the regions an account must enable (STS refuses long-term keys there until then).
+func optInRegion(r string) bool {
+	switch r {
+	case "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+		"ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1",
+		"me-central-1", "me-south-1", "mx-central-1":
+		return true
+	}
+	return false
+}
 
 // explainFailure maps a failed call to ranked causes.
 func (e *Engine) explainFailure(err error, p *Plan, r *OnlineReport, trustPolicy []byte) *Failure {
@@ -316,7 +320,7 @@ func (e *Engine) explainFailure(err error, p *Plan, r *OnlineReport, trustPolicy
 		key := Cause{ClassInvalidKey, "the source access key does not exist or is deactivated", "check the key in the IAM console, or rotate it"}
 		reg := Cause{ClassRegionDisabled, fmt.Sprintf("%s is an opt-in region: STS there refuses keys of accounts that have not enabled it", region),
 			"enable the region, or send STS calls elsewhere: --sts-endpoint-region us-east-1"}
-		if optInRegions[region] {
+		if optInRegion(region) {
 			return failure(msg, reg, key)
 		}
 		return failure(msg, key)

@@ -78,7 +78,7 @@ func CloudFormation(s *Spec, ss *StackSetOptions) ([]byte, error) {
 		return nil, usage("--stackset needs --ou: the organizational units (ou-… or the root r-…) to deploy to")
 	}
 	for _, ou := range ss.OrganizationalUnits {
-		if !reOU().MatchString(ou) {
+		if !patterns().reOU.MatchString(ou) {
 			return nil, usage("--ou %q is not an organizational unit or root ID (ou-xxxx-xxxxxxxx, r-xxxx)", ou)
 		}
 	}
@@ -129,8 +129,6 @@ func CloudFormation(s *Spec, ss *StackSetOptions) ([]byte, error) {
 	}
 	return render(tmpl)
 }
-
-var reOU = lazy(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
 
 // roleTemplate is the single-account template and its parameter declarations.
 func roleTemplate(s *Spec) (obj, obj) {

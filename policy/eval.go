@@ -47,12 +47,6 @@ type Decision struct {
 	Reasons []string `json:"reasons,omitempty"`
 }
 
-var (
-	reSessionARN = lazy(`^arn:(aws[a-z-]*):sts::([0-9]{12}):assumed-role/([\w+=,.@-]+)/([\w+=,.@-]+)$`)
-	reIAMARN     = lazy(`^arn:(aws[a-z-]*):iam::([0-9]{12}):(user|role|root|saml-provider|oidc-provider)(?:/(.*))?$`)
-	reFedUserARN = lazy(`^arn:(aws[a-z-]*):sts::([0-9]{12}):federated-user/([\w+=,.@-]+)$`)
-)
-
 // caller is a parsed Request.Principal.
 type caller struct {
 	typ       string   // "AWS" or "Federated"
@@ -66,15 +60,15 @@ type caller struct {
 }
 
 func parseCaller(p string) (*caller, error) {
-	if m := reSessionARN().FindStringSubmatch(p); m != nil {
+	if m := patterns().reSessionARN.FindStringSubmatch(p); m != nil {
 		role := fmt.Sprintf("arn:%s:iam::%s:role/%s", m[1], m[2], m[3])
 		return &caller{typ: "AWS", account: m[2], arns: []string{p, role}, principal: role, ptype: "AssumedRole",
 			session: true, name: m[4], action: "sts:AssumeRole"}, nil
 	}
-	if m := reFedUserARN().FindStringSubmatch(p); m != nil {
+	if m := patterns().reFedUserARN.FindStringSubmatch(p); m != nil {
 		return &caller{typ: "AWS", account: m[2], arns: []string{p}, principal: p, ptype: "FederatedUser", session: true, name: m[3], action: "sts:AssumeRole"}, nil
 	}
-	m := reIAMARN().FindStringSubmatch(p)
+	m := patterns().reIAMARN.FindStringSubmatch(p)
 	if m == nil {
 		return nil, usage("--as %q is not a principal ARN (a user, role, assumed-role session, account root or identity provider)", p).
 			WithHint("for example arn:aws:iam::111111111111:user/alice or arn:aws:sts::111111111111:assumed-role/ProwlerScan/session")

@@ -20,9 +20,6 @@ type ProfileOptions struct {
 	SessionName string
 }
 
-var reProfileName = lazy(`^[\w.+@-]+$`)
-var reSerial = lazy(`^[\w+=/:,.@-]{9,256}$`)
-
 // Profiles returns the ~/.aws/config profiles that assume the role in every account of
 // s.Accounts with what its trust policy requires: the external ID, MFA, a matching session name.
 func Profiles(s *Spec, o ProfileOptions) ([]byte, error) {
@@ -36,7 +33,7 @@ func Profiles(s *Spec, o ProfileOptions) ([]byte, error) {
 		return nil, usage("the role requires MFA: say which device with --mfa-serial").
 			WithHint("for example --mfa-serial arn:aws:iam::111111111111:mfa/alice")
 	}
-	if o.MFASerial != "" && !reSerial().MatchString(o.MFASerial) {
+	if o.MFASerial != "" && !patterns().reSerial.MatchString(o.MFASerial) {
 		return nil, usage("--mfa-serial %q is not an MFA device serial or ARN", o.MFASerial)
 	}
 	name := o.SessionName
@@ -53,7 +50,7 @@ func Profiles(s *Spec, o ProfileOptions) ([]byte, error) {
 		if pn == "" {
 			pn = s.RoleName + "-" + a
 		}
-		if !reProfileName().MatchString(pn) {
+		if !patterns().reProfileName.MatchString(pn) {
 			return nil, usage("profile name %q has characters ~/.aws/config does not allow", pn)
 		}
 		fmt.Fprintf(&b, "\n[profile %s]\nrole_arn = %s\nsource_profile = %s\n", pn, s.RoleARN(a), o.SourceProfile)

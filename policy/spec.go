@@ -67,18 +67,7 @@ type Spec struct {
 const DefaultSAMLAudience = "https://signin.aws.amazon.com/saml"
 
 var (
-	reAccount     = lazy(`^[0-9]{12}$`)
-	reOrgID       = lazy(`^o-[a-z0-9]{10,32}$`)
-	reExternalID  = lazy(`^[\w+=,.@:/-]+$`)
-	reRoleName    = lazy(`^[\w+=,.@-]{1,64}$`)
-	reRolePath    = lazy(`^/([\x21-\x7e]*/)?$`)
-	reSessionGlob = lazy(`^[\w+=,.@*?-]{1,64}$`)
-	rePartition   = lazy(`^aws(-[a-z]+)*$`)
-	// rePrincipal is an IAM principal ARN or glob: arn:<partition>:(iam|sts)::<account or glob>:<resource>.
-	rePrincipal = lazy(`^arn:(aws[a-z-]*|\*):(iam|sts|\*)::([0-9]{12}|[0-9*?]+):([\x21-\x7e]+)$`)
-	reSAMLARN   = lazy(`^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider/[\w.-]+$`)
-	reOIDCARN   = lazy(`^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/(.+)$`)
-	rePolicyARN = lazy(`^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\x21-\x7e]+$`)
+// rePrincipal is an IAM principal ARN or glob: arn:<partition>:(iam|sts)::<account or glob>:<resource>.
 )
 
 func usage(format string, a ...any) *problem.Problem { return problem.New(problem.Usage, format, a...) }
@@ -116,26 +105,26 @@ func (s *Spec) normalize() error {
 	if s.RolePath == "" {
 		s.RolePath = "/"
 	}
-	if !rePartition().MatchString(s.Partition) {
+	if !patterns().rePartition.MatchString(s.Partition) {
 		return usage("--partition %q is not an AWS partition (aws, aws-cn, aws-us-gov)", s.Partition)
 	}
-	if s.RoleName != "" && !reRoleName().MatchString(s.RoleName) {
+	if s.RoleName != "" && !patterns().reRoleName.MatchString(s.RoleName) {
 		return usage("--role-name %q is not a role name (1–64 of letters, digits and +=,.@_-)", s.RoleName)
 	}
-	if !reRolePath().MatchString(s.RolePath) || len(s.RolePath) > 512 {
+	if !patterns().reRolePath.MatchString(s.RolePath) || len(s.RolePath) > 512 {
 		return usage("--role-path %q is not an IAM path (/ or /a/b/)", s.RolePath)
 	}
 	for _, a := range append(append([]string{}, s.Accounts...), s.FromAccounts...) {
-		if !reAccount().MatchString(a) {
+		if !patterns().reAccount.MatchString(a) {
 			return usage("%q is not a 12-digit account ID", a).WithHint("keep leading zeros: account IDs are strings")
 		}
 	}
 	for _, p := range s.Principals {
-		if !rePrincipal().MatchString(p) {
+		if !patterns().rePrincipal.MatchString(p) {
 			return usage("--principal %q is not a principal ARN or glob", p).WithHint("for example arn:aws:iam::111111111111:role/ProwlerScan or arn:aws:iam::111111111111:role/ci-*")
 		}
 	}
-	if s.ExternalID != "" && (len(s.ExternalID) < 2 || len(s.ExternalID) > 1224 || !reExternalID().MatchString(s.ExternalID)) {
+	if s.ExternalID != "" && (len(s.ExternalID) < 2 || len(s.ExternalID) > 1224 || !patterns().reExternalID.MatchString(s.ExternalID)) {
 		return usage("--external-id must be 2–1224 of letters, digits and +=,.@:/-")
 	}
 	if s.MFAMaxAge < 0 || s.MFAMaxAge > 129600 {
@@ -144,20 +133,20 @@ func (s *Spec) normalize() error {
 	if s.MFAMaxAge > 0 {
 		s.RequireMFA = true
 	}
-	if s.OrgID != "" && !reOrgID().MatchString(s.OrgID) {
+	if s.OrgID != "" && !patterns().reOrgID.MatchString(s.OrgID) {
 		return usage("--org-id %q is not an organization ID (o- and 10–32 lower-case letters or digits)", s.OrgID)
 	}
-	if s.SessionNamePattern != "" && !reSessionGlob().MatchString(s.SessionNamePattern) {
+	if s.SessionNamePattern != "" && !patterns().reSessionGlob.MatchString(s.SessionNamePattern) {
 		return usage("--session-name-pattern %q may hold only session-name characters and * ?", s.SessionNamePattern)
 	}
-	if s.SAMLProvider != "" && !reSAMLARN().MatchString(s.SAMLProvider) {
+	if s.SAMLProvider != "" && !patterns().reSAMLARN.MatchString(s.SAMLProvider) {
 		return usage("--saml-provider %q is not a SAML provider ARN (arn:aws:iam::ACCOUNT:saml-provider/NAME)", s.SAMLProvider)
 	}
 	if s.SAMLProvider != "" && s.SAMLAudience == "" {
 		s.SAMLAudience = DefaultSAMLAudience
 	}
 	if s.OIDCProvider != "" {
-		if !reOIDCARN().MatchString(s.OIDCProvider) {
+		if !patterns().reOIDCARN.MatchString(s.OIDCProvider) {
 			return usage("--oidc-provider %q is not an OIDC provider ARN (arn:aws:iam::ACCOUNT:oidc-provider/HOST)", s.OIDCProvider)
 		}
 		if s.OIDCAud == "" || len(s.OIDCSub) == 0 {
@@ -174,7 +163,7 @@ func (s *Spec) normalize() error {
 		return usage("at most 20 managed policies may be attached to a role")
 	}
 	for _, a := range s.ManagedPolicyARNs {
-		if !rePolicyARN().MatchString(a) {
+		if !patterns().rePolicyARN.MatchString(a) {
 			return usage("--managed-policy %q is not a policy ARN", a)
 		}
 	}
@@ -199,7 +188,7 @@ func (s *Spec) trustedRoots() []string {
 		add(a)
 	}
 	for _, p := range s.Principals {
-		if m := rePrincipal().FindStringSubmatch(p); m != nil && reAccount().MatchString(m[3]) {
+		if m := patterns().rePrincipal.FindStringSubmatch(p); m != nil && patterns().reAccount.MatchString(m[3]) {
 			add(m[3])
 		}
 	}
@@ -225,7 +214,7 @@ func (s *Spec) trustActions() []string {
 
 // oidcHost is the provider's host and path, the prefix of its condition keys.
 func (s *Spec) oidcHost() string {
-	if m := reOIDCARN().FindStringSubmatch(s.OIDCProvider); m != nil {
+	if m := patterns().reOIDCARN.FindStringSubmatch(s.OIDCProvider); m != nil {
 		return m[1]
 	}
 	return ""

@@ -2,53 +2,8 @@ package policy
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 )
-
-// regexps are the package's patterns, compiled on first use: nothing runs when the package loads.
-type regexps struct {
-	reSerial      *regexp.Regexp
-	reProfileName *regexp.Regexp
-	reOU          *regexp.Regexp
-	reAccount     *regexp.Regexp
-	reOrgID       *regexp.Regexp
-	reExternalID  *regexp.Regexp
-	reRoleName    *regexp.Regexp
-	reRolePath    *regexp.Regexp
-	reSessionGlob *regexp.Regexp
-	rePartition   *regexp.Regexp
-	rePrincipal   *regexp.Regexp
-	reSAMLARN     *regexp.Regexp
-	reOIDCARN     *regexp.Regexp
-	rePolicyARN   *regexp.Regexp
-	reSessionARN  *regexp.Regexp
-	reIAMARN      *regexp.Regexp
-	reFedUserARN  *regexp.Regexp
-}
-
-var patterns = sync.OnceValue(func() *regexps {
-	return &regexps{
-		reSerial:      regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`),
-		reProfileName: regexp.MustCompile(`^[\w.+@-]+$`),
-		reOU:          regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`),
-		reAccount:     regexp.MustCompile(`^[0-9]{12}$`),
-		reOrgID:       regexp.MustCompile(`^o-[a-z0-9]{10,32}$`),
-		reExternalID:  regexp.MustCompile(`^[\w+=,.@:/-]+$`),
-		reRoleName:    regexp.MustCompile(`^[\w+=,.@-]{1,64}$`),
-		reRolePath:    regexp.MustCompile(`^/([\x21-\x7e]*/)?$`),
-		reSessionGlob: regexp.MustCompile(`^[\w+=,.@*?-]{1,64}$`),
-		rePartition:   regexp.MustCompile(`^aws(-[a-z]+)*$`),
-		rePrincipal:   regexp.MustCompile(`^arn:(aws[a-z-]*|\*):(iam|sts|\*)::([0-9]{12}|[0-9*?]+):([\x21-\x7e]+)$`),
-		reSAMLARN:     regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider/[\w.-]+$`),
-		reOIDCARN:     regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/(.+)$`),
-		rePolicyARN:   regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\x21-\x7e]+$`),
-		reSessionARN:  regexp.MustCompile(`^arn:(aws[a-z-]*):sts::([0-9]{12}):assumed-role/([\w+=,.@-]+)/([\w+=,.@-]+)$`),
-		reIAMARN:      regexp.MustCompile(`^arn:(aws[a-z-]*):iam::([0-9]{12}):(user|role|root|saml-provider|oidc-provider)(?:/(.*))?$`),
-		reFedUserARN:  regexp.MustCompile(`^arn:(aws[a-z-]*):sts::([0-9]{12}):federated-user/([\w+=,.@-]+)$`),
-	}
-})
 
 // tfBinder turns the variable parts into Terraform variables.
 type tfBinder struct {

@@ -35,6 +35,9 @@ of the requested duration; a failure is explained by ranked causes and exits wit
 			if te.active() && !online {
 				return te.run(sio, &t, args, asJSON)
 			}
+			if err := te.stray(); err != nil {
+				return err
+			}
 			t.debug, _ = c.Flags().GetBool("debug")
 			t.noInput, t.noRegionPrompt = true, true
 			tg, err := t.build(sio, args)

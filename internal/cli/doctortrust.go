@@ -31,6 +31,19 @@ func (f *trustEvalFlags) register(fs *pflag.FlagSet) {
 
 func (f *trustEvalFlags) active() bool { return f.file != "" || f.as != "" }
 
+// stray names a flag that means something only with --trust-policy, when given without it.
+func (f *trustEvalFlags) stray() error {
+	if f.active() {
+		return nil
+	}
+	for name, set := range map[string]bool{"--mfa-age": f.mfaAge != 0, "--org-id": f.orgID != "", "--insecure-transport": f.insecure, "--context": len(f.context) > 0} {
+		if set {
+			return problem.New(problem.Usage, "%s needs --trust-policy FILE --as PRINCIPAL_ARN", name)
+		}
+	}
+	return nil
+}
+
 // run evaluates the trust policy and prints the decision; a refusal is an AccessDenied problem (5).
 func (f *trustEvalFlags) run(sio *IO, t *targetFlags, args []string, asJSON bool) error {
 	if f.file == "" || f.as == "" {

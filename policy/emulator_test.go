@@ -323,3 +323,38 @@ func TestGeneratedOIDCTrustInEmulator(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedSAMLTrustInEmulator: the SAML statement admits assertions of the provider for AWS
+// sign-in, and refuses another provider's.
+func TestGeneratedSAMLTrustInEmulator(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	const provider = "arn:aws:iam::222222222222:saml-provider/emulator-idp"
+	const other = "arn:aws:iam::333333333333:saml-provider/emulator-idp"
+	spec := policy.Spec{SAMLProvider: provider}
+	if err := spec.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := policy.Trust(&spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, url := stsemutest.Start(t, func(sc *stsemu.Scenario) {
+		sc.Roles = append(sc.Roles, &stsemu.Role{ARN: genRole, TrustPolicy: doc})
+	})
+	anon := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Retryer: aws.NopRetryer{}, Credentials: aws.AnonymousCredentials{}})
+	for _, c := range []struct {
+		prov string
+		want bool
+	}{{provider, true}, {other, false}} {
+		a := stsemu.MintSAMLAssertion(stsemu.SAMLAssertionOptions{Subject: "alice@example.com", RoleSessionName: "alice@example.com",
+			Roles: []string{genRole + "," + c.prov}})
+		_, err := anon.AssumeRoleWithSAML(context.Background(), &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(genRole), PrincipalArn: aws.String(c.prov), SAMLAssertion: aws.String(a)})
+		if (err == nil) != c.want {
+			t.Errorf("provider %s: err = %v, want allowed %v", c.prov, err, c.want)
+		}
+		d, eerr := policy.Evaluate(doc, policy.Request{Principal: c.prov})
+		if eerr != nil || d.Allowed != c.want {
+			t.Errorf("evaluator: provider %s: %+v %v", c.prov, d, eerr)
+		}
+	}
+}

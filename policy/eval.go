@@ -107,6 +107,10 @@ func Evaluate(trustPolicy []byte, r Request) (*Decision, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.ptype == "Account" {
+		// STS refuses root callers before it reads the trust policy.
+		return &Decision{Action: c.action, Reasons: []string{"the root user cannot assume roles (STS: Roles may not be assumed by root accounts)"}}, nil
+	}
 	ctx := r.context(c)
 	actions := []string{c.action}
 	if r.Tags {

@@ -35,6 +35,7 @@ func TestEvaluateSeedPolicies(t *testing.T) {
 		{"coinbase: MFA too old", coinbaseBastion, policy.Request{Principal: alice, MFA: true, MFAAge: 50000}, false, `aws:MultiFactorAuthAge "50000"`},
 		{"coinbase: no TLS", coinbaseBastion, policy.Request{Principal: alice, MFA: true, Insecure: true}, false, "aws:SecureTransport"},
 		{"coinbase: other account", coinbaseBastion, policy.Request{Principal: "arn:aws:iam::999999999999:user/eve", MFA: true}, false, "is not arn:aws:iam::111111111111:root"},
+		{"root user", coinbaseBastion, policy.Request{Principal: "arn:aws:iam::111111111111:root", MFA: true}, false, "root user cannot assume roles"},
 		{"account ID principal", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}}`,
 			policy.Request{Principal: alice}, true, ""},
 		{"role ARN admits its sessions", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/ci"},"Action":"sts:AssumeRole"}}`,
@@ -55,7 +56,7 @@ func TestEvaluateSeedPolicies(t *testing.T) {
 			t.Errorf("%s: %+v, want allowed %v with %q", c.name, d, c.allow, c.reason)
 		}
 	}
-	d, _ := policy.Evaluate([]byte(cases[7].doc), cases[7].req)
+	d, _ := policy.Evaluate([]byte(cases[8].doc), cases[8].req)
 	if !d.Explicit || d.Statement != "NoBob" {
 		t.Errorf("explicit deny: %+v", d)
 	}

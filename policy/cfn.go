@@ -18,7 +18,7 @@ type StackSetOptions struct {
 
 // ManagementAccountNote explains what StackSets leave out.
 const ManagementAccountNote = "a service-managed StackSet never deploys to the organization's management account: " +
-	"create the role there with the stack of `assume-role policy cloudformation` without --stackset"
+	"create the role there with the plain stack"
 
 // cfnBinder turns the variable parts into template parameters.
 type cfnBinder struct {

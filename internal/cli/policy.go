@@ -124,7 +124,7 @@ A StackSet never deploys to the management account: create the role there with t
     --managed-policy arn:aws:iam::aws:policy/SecurityAudit > prowler-role.json
   aws cloudformation deploy --template-file prowler-role.json --stack-name prowler-role --capabilities CAPABILITY_NAMED_IAM`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
 			if err := f.s.Normalize(); err != nil {
 				return err
 			}
@@ -142,7 +142,7 @@ A StackSet never deploys to the management account: create the role there with t
 				return err
 			}
 			if stackset {
-				fmt.Fprintf(sio.Err, "assume-role: hint: %s\n", policy.ManagementAccountNote)
+				fmt.Fprintf(sio.Err, "assume-role: hint: %s: assume-role policy cloudformation %s\n", policy.ManagementAccountNote, plainStackArgs(c))
 			}
 			return nil
 		},
@@ -231,4 +231,30 @@ accounts named with --name ACCOUNT=ALIAS instead.`,
 	cmd.Flags().StringSliceVar(&names, "name", nil, "name the profile of an account: ACCOUNT=NAME (repeatable)")
 	cmd.Flags().StringVar(&format, "format", "config", "config (~/.aws/config profiles) or accounts (~/.aws/accounts aliases)")
 	return cmd
+}
+
+// plainStackArgs repeats the flags of a --stackset command line without the StackSet's own: the
+// stack for the management account.
+func plainStackArgs(c *cobra.Command) string {
+	var args []string
+	c.Flags().Visit(func(fl *pflag.Flag) {
+		switch fl.Name {
+		case "stackset", "ou", "stackset-region", "delegated-admin":
+			return
+		}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				args = append(args, "--"+fl.Name, v)
+			}
+			return
+		}
+		if fl.Value.Type() == "bool" {
+			if fl.Value.String() == "true" {
+				args = append(args, "--"+fl.Name)
+			}
+			return
+		}
+		args = append(args, "--"+fl.Name, fl.Value.String())
+	})
+	return shellQuoteArgs(args)
 }

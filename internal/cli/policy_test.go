@@ -59,3 +59,15 @@ func TestDoctorTrustPolicyJSON(t *testing.T) {
 		t.Fatalf("exit %d %+v %v\n%s", code, d, err, errb)
 	}
 }
+
+// TestStackSetNamesTheManagementStack: --stackset prints, on stderr, the command for the stack the
+// management account needs (StackSets skip it).
+func TestStackSetNamesTheManagementStack(t *testing.T) {
+	sio, out, errb := testIO(nil)
+	code := Main(context.Background(), []string{"policy", "cloudformation", "--role-name", "R", "--from-account", "111111111111",
+		"--stackset", "--ou", "ou-ab12-cdefghij", "--delegated-admin", "--allow-tags"}, sio)
+	want := "create the role there with the plain stack: assume-role policy cloudformation --allow-tags --from-account 111111111111 --role-name R\n"
+	if code != 0 || !strings.Contains(out.String(), `"PermissionModel": "SERVICE_MANAGED"`) || !strings.HasSuffix(errb.String(), want) {
+		t.Fatalf("exit %d\nstderr %q\nwant suffix %q", code, errb, want)
+	}
+}

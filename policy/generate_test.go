@@ -300,3 +300,16 @@ func TestProfiles(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicySize(t *testing.T) {
+	for doc, want := range map[string]int{
+		`{"a": "b c"}`:             11,
+		"{\n  \"a\" : [ 1, 2 ]\n}": 13,
+		`{"a":"say \"hi there\""}`: 24,
+		`{"a":"tab	in string"}`:    21,
+	} {
+		if got := policy.PolicySize([]byte(doc)); got != want {
+			t.Errorf("PolicySize(%q) = %d, want %d", doc, got, want)
+		}
+	}
+}

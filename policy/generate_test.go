@@ -304,7 +304,7 @@ func TestProfiles(t *testing.T) {
 func TestPolicySize(t *testing.T) {
 	for doc, want := range map[string]int{
 		`{"a": "b c"}`:             11,
-		"{\n  \"a\" : [ 1, 2 ]\n}": 13,
+		"{\n  \"a\" : [ 1, 2 ]\n}": 11,
 		`{"a":"say \"hi there\""}`: 24,
 		`{"a":"tab	in string"}`:    21,
 	} {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/assume-role/assume-role/internal/stsemu"
 )
 
 // TestDoctorOnlineNamesTheCause runs doctor --online against the emulator for refusals of every
@@ -13,6 +15,7 @@ func TestDoctorOnlineNamesTheCause(t *testing.T) {
 		"ext":      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ext-123"}}}]}`,
 		"admin":    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`,
 		"deny-all": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:*"}]}`,
+		"org":      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-aaaaaaaaaa"}}}]}`,
 		"chain":    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:role/read"},"Action":"sts:AssumeRole"}]}`,
 	}
 	const role = "arn:aws:iam::222222222222:role/"
@@ -21,6 +24,7 @@ func TestDoctorOnlineNamesTheCause(t *testing.T) {
 		args        []string
 		credentials string // replaces ~/.aws/credentials
 		trust       string // key of trust: passed as --trust-policy
+		orgs        bool   // add role org (trust["org"]) and put 111111111111 in organization o-bbbbbbbbbb
 		class       string
 		code        int
 		says        string
@@ -30,6 +34,7 @@ func TestDoctorOnlineNamesTheCause(t *testing.T) {
 		{name: "external ID missing", args: []string{"-R", role + "ext"}, trust: "ext", class: "external-id", code: 5, says: "none was sent"},
 		{name: "external ID different", args: []string{"-R", role + "ext", "-I", "wrong-1"}, trust: "ext", class: "external-id", code: 5, says: "sent (7 characters) differs"},
 		{name: "MFA required", args: []string{"-R", role + "admin"}, trust: "admin", class: "mfa-required", code: 5, says: "aws:MultiFactorAuthPresent"},
+		{name: "another organization", args: []string{"-R", role + "org", "--org-id", "o-bbbbbbbbbb"}, trust: "org", orgs: true, class: "not-trusted", code: 5, says: `aws:PrincipalOrgID "o-bbbbbbbbbb"`},
 		{name: "MFA code refused", args: []string{"-R", role + "admin", "--serial-number", "arn:aws:iam::111111111111:mfa/alice", "--token-code", "000000"}, class: "mfa-code-refused", code: 6, says: "refused"},
 		{name: "explicit deny", args: []string{"-R", role + "deny-all"}, trust: "deny-all", class: "explicit-deny", code: 5, says: "denies sts:AssumeRole"},
 		{name: "tags not allowed", args: []string{"prod", "read", "--tags", "team=audit"}, class: "tags-not-allowed", code: 5, says: "sts:TagSession"},
@@ -47,7 +52,14 @@ func TestDoctorOnlineNamesTheCause(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld(t, nil)
+			var adjust func(*stsemu.Scenario)
+			if tc.orgs {
+				adjust = func(sc *stsemu.Scenario) {
+					sc.Roles = append(sc.Roles, &stsemu.Role{ARN: role + "org", TrustPolicy: json.RawMessage(trust["org"])})
+					sc.OrganizationIDs = map[string]string{"111111111111": "o-bbbbbbbbbb"}
+				}
+			}
+			w := newWorld(t, adjust)
 			if tc.credentials != "" {
 				w.write(".aws/credentials", tc.credentials)
 			}

@@ -32,6 +32,14 @@ type OnlineReport struct {
 	Failure *Failure `json:"failure,omitempty"`
 
 	source *cache.Entry // the source credentials, once retrieved
+	opts   OnlineOptions
+}
+
+// OnlineOptions add what AWS does not tell: the final role's trust policy (JSON), and the caller's
+// organization ID (aws:PrincipalOrgID) for evaluating it.
+type OnlineOptions struct {
+	TrustPolicy []byte
+	OrgID       string
 }
 
 // Probe is one call doctor made.
@@ -109,23 +117,23 @@ const maxSkew = 5 * time.Minute
 
 // DoctorOnline resolves req like Doctor, then asks AWS: GetCallerIdentity of the source (its
 // identity, whether the STS region is enabled, the clock skew from the answer's Date), a probe
-// AssumeRole of 900 s without the cache, then one of the requested duration. trustPolicy, when
-// given, is the final role's trust policy: a refusal is then explained by evaluating it. An error
+// AssumeRole of 900 s without the cache, then one of the requested duration. With o.TrustPolicy, a
+// refusal is explained by evaluating the final role's trust policy. An error
 // is returned only when nothing could be probed (bad input); failures of calls are in the report.
-func (e *Engine) DoctorOnline(ctx context.Context, req Request, trustPolicy []byte) (*OnlineReport, error) {
+func (e *Engine) DoctorOnline(ctx context.Context, req Request, o OnlineOptions) (*OnlineReport, error) {
 	rep, err := e.Doctor(ctx, req)
 	if err != nil {
 		if p := problem.As(err); p != nil && (p.Kind == problem.Usage || p.Kind == problem.Config || p.Kind == problem.Interrupted) {
 			return nil, err
 		}
-		r := &OnlineReport{Report: &Report{Plan: &Plan{}}}
-		r.fail(e.explainFailure(err, nil, r, trustPolicy))
+		r := &OnlineReport{Report: &Report{Plan: &Plan{}}, opts: o}
+		r.fail(e.explainFailure(err, nil, r))
 		return r, nil
 	}
-	r := &OnlineReport{Report: rep}
+	r := &OnlineReport{Report: rep, opts: o}
 	p := rep.Plan
 	if p.Source.Kind != SourceFederated {
-		if !e.probeIdentity(ctx, p, r, trustPolicy) {
+		if !e.probeIdentity(ctx, p, r) {
 			return r, nil
 		}
 	}
@@ -136,7 +144,7 @@ func (e *Engine) DoctorOnline(ctx context.Context, req Request, trustPolicy []by
 	probe := req
 	probe.NoCache, probe.Refresh = true, false
 	probe.DurationSeconds, probe.DurationFrom = 900, "doctor probe"
-	if !e.probeAssume(ctx, probe, last.RoleARN, 900, r, trustPolicy) {
+	if !e.probeAssume(ctx, probe, last.RoleARN, 900, r) {
 		return r, nil
 	}
 	want := last.DurationSeconds
@@ -146,13 +154,13 @@ func (e *Engine) DoctorOnline(ctx context.Context, req Request, trustPolicy []by
 	// The requested duration: asked directly, since a switch quietly retries a duration over the
 	// role's maximum with 3600 s. Only for one hop from keys without MFA (a code is accepted once).
 	if want > 900 && !rep.usesMFA() && len(p.Hops) == 1 && last.Kind == HopAssumeRole && r.source != nil {
-		e.probeDuration(ctx, p, &p.Hops[0], r.source, want, r, trustPolicy)
+		e.probeDuration(ctx, p, &p.Hops[0], r.source, want, r)
 	}
 	return r, nil
 }
 
 // probeDuration calls AssumeRole for h at the requested duration, signed with the source.
-func (e *Engine) probeDuration(ctx context.Context, p *Plan, h *Hop, src *cache.Entry, seconds int, r *OnlineReport, trustPolicy []byte) {
+func (e *Engine) probeDuration(ctx context.Context, p *Plan, h *Hop, src *cache.Entry, seconds int, r *OnlineReport) {
 	pr := Probe{Call: "AssumeRole", RoleARN: h.RoleARN, DurationSeconds: seconds}
 	signer := fixed(entryCredentials(src))
 	name, err := e.sessionName(ctx, p, h, src)
@@ -179,7 +187,7 @@ func (e *Engine) probeDuration(ctx context.Context, p *Plan, h *Hop, src *cache.
 	pr.OK = err == nil
 	if err != nil {
 		pr.Error = describe(err)
-		r.fail(e.explainFailure(err, p, r, trustPolicy))
+		r.fail(e.explainFailure(err, p, r))
 	}
 	r.Probes = append(r.Probes, pr)
 }
@@ -200,7 +208,7 @@ func (r *OnlineReport) fail(f *Failure) {
 }
 
 // probeIdentity calls GetCallerIdentity with the source credentials.
-func (e *Engine) probeIdentity(ctx context.Context, p *Plan, r *OnlineReport, trustPolicy []byte) bool {
+func (e *Engine) probeIdentity(ctx context.Context, p *Plan, r *OnlineReport) bool {
 	pr := Probe{Call: "GetCallerIdentity"}
 	ent, _, err := e.sourceProvider(p).retrieveEntry(ctx)
 	if err == nil {
@@ -229,7 +237,7 @@ func (e *Engine) probeIdentity(ctx context.Context, p *Plan, r *OnlineReport, tr
 	}
 	r.Probes = append(r.Probes, pr)
 	if err != nil {
-		r.fail(e.explainFailure(err, p, r, trustPolicy))
+		r.fail(e.explainFailure(err, p, r))
 		return false
 	}
 	if strings.HasSuffix(r.Caller, ":root") && len(p.Hops) > 0 {
@@ -241,7 +249,7 @@ func (e *Engine) probeIdentity(ctx context.Context, p *Plan, r *OnlineReport, tr
 }
 
 // probeAssume runs the plan of req without the cache and records the final hop's outcome.
-func (e *Engine) probeAssume(ctx context.Context, req Request, role string, seconds int, r *OnlineReport, trustPolicy []byte) bool {
+func (e *Engine) probeAssume(ctx context.Context, req Request, role string, seconds int, r *OnlineReport) bool {
 	pr := Probe{Call: "AssumeRole", RoleARN: role, DurationSeconds: seconds}
 	p, err := e.Resolve(ctx, req)
 	if err == nil {
@@ -259,7 +267,7 @@ func (e *Engine) probeAssume(ctx context.Context, req Request, role string, seco
 		if p == nil {
 			p = r.Plan
 		}
-		r.fail(e.explainFailure(err, p, r, trustPolicy))
+		r.fail(e.explainFailure(err, p, r))
 		return false
 	}
 	return true
@@ -297,7 +305,7 @@ func optInRegion(r string) bool {
 }
 
 // explainFailure maps a failed call to ranked causes.
-func (e *Engine) explainFailure(err error, p *Plan, r *OnlineReport, trustPolicy []byte) *Failure {
+func (e *Engine) explainFailure(err error, p *Plan, r *OnlineReport) *Failure {
 	d := dissect(err)
 	msg := describe(err)
 	var hop *Hop
@@ -341,7 +349,7 @@ func (e *Engine) explainFailure(err error, p *Plan, r *OnlineReport, trustPolicy
 			return failure(msg, chainCause())
 		}
 	case "AccessDenied", "AccessDeniedException":
-		return e.explainDenied(msg, d.message, hop, r, trustPolicy)
+		return e.explainDenied(msg, d.message, hop, r)
 	}
 	if pr := problem.As(err); pr != nil {
 		switch {
@@ -371,7 +379,7 @@ func chainCause() Cause {
 }
 
 // explainDenied ranks the causes of an AccessDenied.
-func (e *Engine) explainDenied(msg, awsMsg string, hop *Hop, r *OnlineReport, trustPolicy []byte) *Failure {
+func (e *Engine) explainDenied(msg, awsMsg string, hop *Hop, r *OnlineReport) *Failure {
 	if m := deniedAction.FindStringSubmatch(firstLineOf(awsMsg)); m != nil {
 		switch strings.ToLower(m[2]) {
 		case "sts:tagsession":
@@ -401,8 +409,8 @@ func (e *Engine) explainDenied(msg, awsMsg string, hop *Hop, r *OnlineReport, tr
 			caller = prev.RoleARN
 		}
 	}
-	if len(trustPolicy) > 0 && caller != "" && hop != nil {
-		if c := evaluateTrust(trustPolicy, caller, hop, mfaUsed); c != nil {
+	if len(r.opts.TrustPolicy) > 0 && caller != "" && hop != nil {
+		if c := evaluateTrust(r.opts.TrustPolicy, caller, hop, mfaUsed, r.opts.OrgID); c != nil {
 			return failure(msg, *c)
 		}
 	}
@@ -432,8 +440,8 @@ func (e *Engine) explainDenied(msg, awsMsg string, hop *Hop, r *OnlineReport, tr
 // evaluateTrust explains a refusal with the role's trust policy: the first condition or principal
 // that does not hold names the cause. nil when the policy allows the call (then the caller's own
 // policies, an SCP or the role ARN are to blame) or cannot be read.
-func evaluateTrust(doc []byte, caller string, h *Hop, mfa bool) *Cause {
-	d, err := policy.Evaluate(doc, policy.Request{Principal: caller, ExternalID: h.ExternalID, MFA: mfa,
+func evaluateTrust(doc []byte, caller string, h *Hop, mfa bool, orgID string) *Cause {
+	d, err := policy.Evaluate(doc, policy.Request{Principal: caller, ExternalID: h.ExternalID, MFA: mfa, OrgID: orgID,
 		SessionName: h.SessionName, Tags: len(h.Tags) > 0 || len(h.TransitiveTagKeys) > 0, SourceIdentity: h.SourceIdentity != ""})
 	if err != nil {
 		return nil

@@ -40,14 +40,14 @@ func TestExplainFailureClasses(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := &OnlineReport{Report: &Report{Plan: c.p}, ClockSkewSeconds: c.skew}
-		f := e.explainFailure(c.err, c.p, r, nil)
+		f := e.explainFailure(c.err, c.p, r)
 		if f.Class != c.class || f.ExitCode != c.code {
 			t.Errorf("%s: class %s exit %d, want %s %d (%+v)", c.name, f.Class, f.ExitCode, c.class, c.code, f.Causes)
 		}
 	}
 	// A sent external ID ranks "differs" after MFA, and says whether one was sent.
 	r := &OnlineReport{Report: &Report{Plan: plan("us-east-1", "x-1")}}
-	f := e.explainFailure(api("AccessDenied", "denied"), r.Plan, r, nil)
+	f := e.explainFailure(api("AccessDenied", "denied"), r.Plan, r)
 	var classes []string
 	for _, c := range f.Causes {
 		classes = append(classes, c.Class)

@@ -35,7 +35,7 @@ of the requested duration; a failure is explained by ranked causes and exits wit
 			if te.active() && !online {
 				return te.run(sio, &t, args, asJSON)
 			}
-			if err := te.stray(); err != nil {
+			if err := te.stray(online); err != nil {
 				return err
 			}
 			t.debug, _ = c.Flags().GetBool("debug")
@@ -49,7 +49,7 @@ of the requested duration; a failure is explained by ranked causes and exits wit
 				return err
 			}
 			if online {
-				return runDoctorOnline(c.Context(), sio, eng, tg.req, te.file, asJSON)
+				return runDoctorOnline(c.Context(), sio, eng, tg.req, te.file, te.orgID, asJSON)
 			}
 			rep, err := eng.Doctor(c.Context(), tg.req)
 			if err != nil {

@@ -11,7 +11,7 @@ import (
 
 // runDoctorOnline probes the plan against AWS, prints the report, and returns a problem whose
 // exit code is the failure class's, if a call failed.
-func runDoctorOnline(ctx context.Context, sio *IO, eng *engine.Engine, req engine.Request, trustFile string, asJSON bool) error {
+func runDoctorOnline(ctx context.Context, sio *IO, eng *engine.Engine, req engine.Request, trustFile, orgID string, asJSON bool) error {
 	var doc []byte
 	if trustFile != "" {
 		var err error
@@ -24,7 +24,7 @@ func runDoctorOnline(ctx context.Context, sio *IO, eng *engine.Engine, req engin
 			return problem.Wrap(problem.Usage, err, "cannot read the trust policy %s", trustFile)
 		}
 	}
-	rep, err := eng.DoctorOnline(ctx, req, doc)
+	rep, err := eng.DoctorOnline(ctx, req, engine.OnlineOptions{TrustPolicy: doc, OrgID: orgID})
 	if err != nil {
 		return err
 	}

@@ -32,9 +32,12 @@ func (f *trustEvalFlags) register(fs *pflag.FlagSet) {
 func (f *trustEvalFlags) active() bool { return f.file != "" || f.as != "" }
 
 // stray names a flag that means something only with --trust-policy, when given without it.
-func (f *trustEvalFlags) stray() error {
+func (f *trustEvalFlags) stray(online bool) error {
 	if f.active() {
 		return nil
+	}
+	if online && f.orgID != "" {
+		return problem.New(problem.Usage, "--org-id needs --trust-policy FILE (with --online: the role's trust policy)")
 	}
 	for name, set := range map[string]bool{"--mfa-age": f.mfaAge != 0, "--org-id": f.orgID != "", "--insecure-transport": f.insecure, "--context": len(f.context) > 0} {
 		if set {

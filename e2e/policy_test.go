@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -96,6 +97,46 @@ func TestPolicyCloudFormationDeploysInMoto(t *testing.T) {
 		st.Condition["StringLike"]["aws:PrincipalArn"] != "arn:aws:iam::111111111111:role/prowler*" {
 		t.Errorf("trust policy in IAM = %s", doc)
 	}
+	// The StackSet form: moto's CloudFormation has no AWS::CloudFormation::StackSet resource, so its
+	// properties go to CreateStackSet (as CloudFormation would), with the outer parameters' defaults.
+	ssTmpl := w.ok("policy", "cloudformation", "--role-name", "ProwlerScan", "--from-account", "111111111111",
+		"--principal", "arn:aws:iam::111111111111:role/prowler*", "--external-id", "prowler-ext-1",
+		"--stackset", "--ou", "ou-ab12-cdefghij").stdout
+	var ss struct {
+		Parameters map[string]struct{ Default any }
+		Resources  struct {
+			StackSet struct {
+				Properties struct {
+					StackSetName, PermissionModel, TemplateBody string
+					Capabilities                                []cfntypes.Capability
+					AutoDeployment                              struct{ Enabled, RetainStacksOnAccountRemoval bool }
+					Parameters                                  []struct{ ParameterKey string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(ssTmpl), &ss); err != nil {
+		t.Fatal(err)
+	}
+	pr := ss.Resources.StackSet.Properties
+	in := &cloudformation.CreateStackSetInput{StackSetName: aws.String(pr.StackSetName), TemplateBody: aws.String(pr.TemplateBody),
+		PermissionModel: cfntypes.PermissionModels(pr.PermissionModel), Capabilities: pr.Capabilities,
+		AutoDeployment: &cfntypes.AutoDeployment{Enabled: aws.Bool(pr.AutoDeployment.Enabled), RetainStacksOnAccountRemoval: aws.Bool(pr.AutoDeployment.RetainStacksOnAccountRemoval)}}
+	for _, p := range pr.Parameters {
+		def, ok := ss.Parameters[p.ParameterKey]
+		if !ok {
+			t.Fatalf("the StackSet passes %s, which the template does not declare", p.ParameterKey)
+		}
+		in.Parameters = append(in.Parameters, cfntypes.Parameter{ParameterKey: aws.String(p.ParameterKey), ParameterValue: aws.String(fmt.Sprint(def.Default))})
+	}
+	if _, err := cfn.CreateStackSet(ctx, in); err != nil {
+		t.Fatalf("CreateStackSet: %v\n%s", err, m.output())
+	}
+	if out, err := cfn.DescribeStackSet(ctx, &cloudformation.DescribeStackSetInput{StackSetName: aws.String(pr.StackSetName)}); err != nil ||
+		out.StackSet.PermissionModel != cfntypes.PermissionModelsServiceManaged || len(out.StackSet.Parameters) != len(pr.Parameters) {
+		t.Fatalf("DescribeStackSet: %v %+v", err, out)
+	}
+
 	// moto's CloudFormation ignores ManagedPolicyArns (its IAM role resource does not read it), so
 	// the attachment is checked in the template only (policy package tests).
 }

@@ -11,10 +11,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // isID is ^[0-9]{12}$ without a regular expression (compiling one cost a process start more
@@ -71,16 +73,49 @@ func Load(path string) (*Accounts, error) {
 	return a, nil
 }
 
-// Parse decodes the JSON alias object. Each value must be a string or a number of digits.
+// MaxAliasLen is the longest alias accepted, in bytes: the alias is exported as AWS_ACCOUNT_NAME
+// and shown in prompts, so an enormous one would break every later command of the shell.
+const MaxAliasLen = 128
+
+// lineOf is the 1-based line of byte offset off in data.
+func lineOf(data []byte, off int64) int {
+	off = max(0, min(off, int64(len(data))))
+	return bytes.Count(data[:off], []byte("\n")) + 1
+}
+
+// Parse decodes the JSON alias object. Each value must be a string or a number of digits; each
+// alias at most MaxAliasLen bytes without control characters. A UTF-8 byte order mark is skipped;
+// anything after the object, or a null, is refused.
 func Parse(data []byte) (*Accounts, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var raw map[string]any
 	if err := dec.Decode(&raw); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("line %d: not a JSON object of alias to account ID: %v", lineOf(data, se.Offset), err)
+		case errors.As(err, &te):
+			return nil, fmt.Errorf("line %d: not a JSON object of alias to account ID (found a JSON %s)", lineOf(data, te.Offset), te.Value)
+		}
 		return nil, fmt.Errorf("not a JSON object of alias to account ID: %v", err)
+	}
+	if raw == nil {
+		return nil, errors.New("not a JSON object of alias to account ID (found null)")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("line %d: unexpected data after the JSON object", lineOf(data, dec.InputOffset()))
 	}
 	a := &Accounts{byName: make(map[string]string, len(raw))}
 	for name, v := range raw {
+		if len(name) > MaxAliasLen {
+			return nil, fmt.Errorf("alias %.40q…: longer than %d bytes", name, MaxAliasLen)
+		}
+		if name == "" || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+			return nil, fmt.Errorf("alias %q: empty or contains control characters", name)
+		}
 		var id string
 		switch t := v.(type) {
 		case string:

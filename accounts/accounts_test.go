@@ -3,6 +3,7 @@ package accounts
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -64,15 +65,46 @@ func TestLoadMissingFile(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"prod": 222222222222}`))
 	f.Add([]byte(`{"zero": "012345678901"}`))
+	for _, s := range []string{"null", `{"a": "012345678901"} x`, "\xef\xbb\xbf{}", `{"a": 1e5}`} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := Parse(b)
 		if err != nil {
 			return
 		}
 		for _, n := range a.Names() {
+			if len(n) > MaxAliasLen || n == "" {
+				t.Fatalf("alias %q accepted", n)
+			}
 			if id, _, err := a.Resolve(n); err == nil && !IsID(id) {
 				t.Fatalf("resolved %q to non-ID %q", n, id)
 			}
 		}
 	})
+}
+
+func TestParseRefusesHostileFiles(t *testing.T) {
+	for in, want := range map[string]string{
+		"null":                               "found null",
+		`{"prod": "222222222222"} garbage`:   "line 1: unexpected data after the JSON object",
+		"{\"prod\": \"222222222222\"}\n\n{}": "line 3: unexpected data after the JSON object",
+		"[1, 2]":                             "line 1: not a JSON object of alias to account ID (found a JSON array)",
+		"{\n\"prod\": 22,\n,}":               "line 3: not a JSON object",
+		`{"` + strings.Repeat("a", 129) + `": "1"}`: "longer than 128 bytes",
+		"{\"a\\u001b[2Jb\": \"222222222222\"}":      "contains control characters",
+		`{"": "222222222222"}`:                      "empty or contains control characters",
+	} {
+		_, err := Parse([]byte(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%.40q) = %v, want %q", in, err, want)
+		}
+	}
+	a, err := Parse([]byte("\xef\xbb\xbf{\"prod\": \"222222222222\"}\n"))
+	if err != nil {
+		t.Fatalf("a byte order mark: %v", err)
+	}
+	if id, _ := a.Lookup("prod"); id != "222222222222" {
+		t.Fatalf("prod = %q", id)
+	}
 }

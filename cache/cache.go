@@ -186,6 +186,10 @@ type Options struct {
 	// Passphrase returns the passphrase of the encrypted-file backend; it is
 	// called at most once, and only when an entry is read or written.
 	Passphrase func() (string, error)
+	// Waiting, if set, is told (at most once per distinct message) when this process has waited
+	// about a second for another process holding the same key, and what that process is doing
+	// (see Announce): "waiting for another assume-role (pid 123) to finish its MFA prompt…".
+	Waiting func(msg string)
 	// Debugf, if set, receives diagnostics (ignored corrupt entries, failed
 	// writes). Messages never contain secrets.
 	Debugf func(format string, args ...any)
@@ -201,6 +205,7 @@ type Cache struct {
 	lockTimeout time.Duration
 	now         func() time.Time
 	debugf      func(format string, args ...any)
+	waiting     func(msg string)
 
 	mu    sync.Mutex
 	inuse map[string]*keyLock // per-id in-process locks
@@ -242,6 +247,7 @@ func open(opts Options, custom Store, service string, uid int) (*Cache, error) {
 		lockTimeout: opts.LockTimeout,
 		now:         opts.Now,
 		debugf:      opts.Debugf,
+		waiting:     opts.Waiting,
 		inuse:       map[string]*keyLock{},
 	}
 	switch {
@@ -316,43 +322,49 @@ func (c *Cache) Backend() string { return c.store.Name() }
 // than the margin. Anything else is a miss; corrupt or untrusted entries are
 // deleted.
 func (c *Cache) Lookup(k Key) (*Entry, bool) {
-	return c.lookup(k.ID())
+	e, ok, _ := c.lookup(k.ID())
+	return e, ok
 }
 
-func (c *Cache) lookup(id string) (*Entry, bool) {
-	e := c.load(id)
+// lookup is Lookup by id; its error is ErrWrongPassphrase, where a miss would
+// silently replace the entry with one under another passphrase.
+func (c *Cache) lookup(id string) (*Entry, bool, error) {
+	e, err := c.load(id)
 	if e == nil {
-		return nil, false
+		return nil, false, err
 	}
 	if left := e.Expiration.Sub(c.now()); left <= c.margin {
 		c.debugf("cache: entry %s expires in %s (margin %s): miss", id, left.Round(time.Second), c.margin)
-		return nil, false
+		return nil, false, nil
 	}
-	return e, true
+	return e, true, nil
 }
 
-// load reads and decodes one entry, deleting it if it cannot be trusted.
-func (c *Cache) load(id string) *Entry {
+// load reads and decodes one entry, deleting it if it cannot be trusted. Its
+// only error is ErrWrongPassphrase.
+func (c *Cache) load(id string) (*Entry, error) {
 	data, err := c.store.Get(id)
 	if errors.Is(err, ErrNotFound) {
-		return nil
+		return nil, nil
+	}
+	if errors.Is(err, ErrWrongPassphrase) {
+		return nil, err
 	}
 	if err == nil {
 		var e *Entry
 		if e, err = decode(id, data); err == nil {
-			return e
+			return e, nil
 		}
 	} else if !errors.Is(err, ErrCorrupt) {
-		// Unreadable right now (locked keyring, wrong passphrase, I/O):
-		// a miss, but keep the entry.
+		// Unreadable right now (locked keyring, I/O): a miss, but keep the entry.
 		c.debugf("cache: reading entry %s: %v", id, err)
-		return nil
+		return nil, nil
 	}
 	c.debugf("cache: ignoring and deleting entry %s: %v", id, err)
 	if derr := c.store.Delete(id); derr != nil {
 		c.debugf("cache: deleting entry %s: %v", id, derr)
 	}
-	return nil
+	return nil, nil
 }
 
 // GetOrFetch returns the cached entry for k or, on a miss, calls fetch while
@@ -362,8 +374,8 @@ func (c *Cache) load(id string) *Entry {
 // only reported through Options.Debugf.
 func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch func(context.Context) (*Entry, error)) (e *Entry, cached bool, err error) {
 	id := k.ID()
-	if e, ok := c.lookup(id); ok {
-		return e, true, nil
+	if e, ok, err := c.lookup(id); ok || err != nil {
+		return e, ok, err
 	}
 	if c.lockDir != "" {
 		unlock, err := c.lock(ctx, id)
@@ -371,11 +383,11 @@ func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch func(context.Contex
 			return nil, false, err
 		}
 		defer unlock()
-		if e, ok := c.lookup(id); ok {
-			return e, true, nil
+		if e, ok, err := c.lookup(id); ok || err != nil {
+			return e, ok, err
 		}
 	}
-	e, err = fetch(ctx)
+	e, err = fetch(holding(ctx, filepath.Join(c.lockDir, id+".lock")))
 	if err != nil {
 		return nil, false, err
 	}
@@ -430,6 +442,7 @@ func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
 		return nil, err
 	}
 	fl := flock.New(path, flock.SetPermissions(0o600))
+	start, told := time.Now(), ""
 	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
 		ok, err := fl.TryLock()
 		if err != nil {
@@ -438,6 +451,12 @@ func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
 		}
 		if ok {
 			break
+		}
+		if c.waiting != nil && time.Since(start) >= time.Second {
+			if msg := waitingMessage(path); msg != told {
+				c.waiting(msg)
+				told = msg
+			}
 		}
 		t := time.NewTimer(delay)
 		select {
@@ -448,7 +467,9 @@ func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
 			return nil, waitErr()
 		}
 	}
+	writeHolder(path, "")
 	return func() {
+		clearHolder(path)
 		if err := fl.Unlock(); err != nil {
 			c.debugf("cache: unlocking %s: %v", path, err)
 		}
@@ -494,7 +515,10 @@ func (c *Cache) List() ([]Info, error) {
 	}
 	infos := make([]Info, 0, len(ids))
 	for _, id := range ids {
-		e := c.load(id)
+		e, err := c.load(id)
+		if err != nil {
+			return nil, err
+		}
 		if e == nil {
 			continue
 		}

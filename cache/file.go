@@ -154,12 +154,114 @@ func (s *fileStore) IDs() ([]string, error) {
 }
 
 // checkDir verifies an existing directory: it must be a directory owned by
-// uid; group and other permissions are removed. A missing dir is fine.
+// the user (uid, unless -1), and is tightened to mode 0700. Symbolic links on
+// the way are followed only when safe (see walkDir).
 func checkDir(dir string, uid int) error {
-	fi, err := os.Stat(dir)
+	return walkDir(dir, uid, false, 0)
+}
+
+// ensureDir creates dir (and its parents) with mode 0700 and checks it like
+// checkDir.
+func ensureDir(dir string, uid int) error {
+	return walkDir(dir, uid, true, 0)
+}
+
+// walkDir checks dir one path component at a time, with Lstat, creating
+// missing components (mode 0700) when create is set. A symbolic link is
+// followed only when it belongs to the user or root and sits in a folder no
+// one else can write to: a link planted by someone else in a shared folder
+// (/tmp, a world-writable cache folder) is refused, so that the cache never
+// creates or chmods anything in the folder it points to. The last component,
+// when it exists, must be a directory owned by the user; it is opened without
+// following links and tightened to 0700 through that descriptor. A followed
+// link's target is walked the same way; links counts the links followed.
+func walkDir(dir string, uid int, create bool, links int) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("cache directory: %w", err)
+	}
+	me := uid
+	if me < 0 {
+		me = os.Geteuid()
+	}
+	vol := filepath.VolumeName(abs)
+	cur := vol + string(filepath.Separator)
+	parent, err := os.Stat(cur)
+	if err != nil {
+		return fmt.Errorf("cache directory: %w", err)
+	}
+	names := strings.Split(strings.TrimPrefix(abs[len(vol):], string(filepath.Separator)), string(filepath.Separator))
+	for i, name := range names {
+		if name == "" {
+			continue
+		}
+		next := filepath.Join(cur, name)
+		fi, err := os.Lstat(next)
+		if errors.Is(err, fs.ErrNotExist) {
+			if !create {
+				return nil // checked as far as it exists
+			}
+			if err := os.Mkdir(next, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("cache directory: %w", err)
+			}
+			fi, err = os.Lstat(next)
+		}
+		if err != nil {
+			return fmt.Errorf("cache directory: %w", err)
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if err := safeLink(next, fi, parent, me); err != nil {
+				return err
+			}
+			target, err := os.Readlink(next)
+			if err != nil {
+				return fmt.Errorf("cache directory: %w", err)
+			}
+			if links >= 40 {
+				return fmt.Errorf("cache directory %s: too many levels of symbolic links", dir)
+			}
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(cur, target)
+			}
+			return walkDir(filepath.Join(append([]string{target}, names[i+1:]...)...), uid, create, links+1)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("cache directory %s is not a directory", next)
+		}
+		cur, parent = next, fi
+	}
+	return tighten(abs, uid)
+}
+
+// safeLink refuses a symbolic link that someone other than the user could
+// have planted: one in a folder writable by others (parent), or owned by
+// another user than uid or root.
+func safeLink(path string, link, parent fs.FileInfo, uid int) error {
+	if !checkPerms {
+		return nil
+	}
+	if parent.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("cache directory: %s is a symbolic link in a folder other users can write to; refusing to follow it (use a cache folder of your own, ASSUME_ROLE_CACHE_DIR)", path)
+	}
+	if owner, ok := fileOwner(link); ok && owner != uid && owner != 0 {
+		return fmt.Errorf("cache directory: %s is a symbolic link owned by uid %d, not by the current user (uid %d); refusing to follow it", path, owner, uid)
+	}
+	return nil
+}
+
+// tighten checks the last component of dir, opened without following a link
+// (walkDir resolved every link before it): a directory owned by uid (unless -1), of
+// mode 0700 (restricted if it was wider).
+func tighten(dir string, uid int) error {
+	f, err := os.OpenFile(dir, os.O_RDONLY|openNoFollow, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("cache directory: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("cache directory: %w", err)
 	}
@@ -173,17 +275,9 @@ func checkDir(dir string, uid int) error {
 		return fmt.Errorf("cache directory %s is owned by uid %d, not by the current user (uid %d); refusing to use it", dir, owner, uid)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(dir, 0o700); err != nil {
+		if err := f.Chmod(0o700); err != nil {
 			return fmt.Errorf("cache directory %s is accessible to other users and cannot be restricted: %w", dir, err)
 		}
 	}
 	return nil
-}
-
-// ensureDir creates dir (and its parents) with mode 0700 and checks it.
-func ensureDir(dir string, uid int) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cache directory: %w", err)
-	}
-	return checkDir(dir, uid)
 }

@@ -99,6 +99,9 @@ func (s *keyringStore) Get(id string) ([]byte, error) {
 	if errors.Is(err, keyring.ErrKeyNotFound) {
 		return nil, ErrNotFound
 	}
+	if errors.Is(err, keyring.ErrDecrypt) {
+		return nil, fmt.Errorf("%w: it cannot decrypt the %s cache entries", ErrWrongPassphrase, s.name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s cache entry: %w", s.name, err)
 	}

@@ -15,6 +15,12 @@ var ErrNotFound = errors.New("cache: entry not found")
 // mode). The cache treats it as a miss and deletes the entry.
 var ErrCorrupt = errors.New("cache: corrupt or untrusted entry")
 
+// ErrWrongPassphrase is wrapped by the errors of the encrypted-file backend
+// when an entry does not decrypt with the passphrase given: the passphrase is
+// wrong (or the entry was damaged). Lookups report it instead of a miss, which
+// would store new entries under another passphrase.
+var ErrWrongPassphrase = errors.New("cache: wrong passphrase")
+
 // Store is a storage backend: a flat map from entry ids (64 lower-case hex
 // digits, see [Key.ID]) to serialised entries. Implementations must be safe
 // for concurrent use; they need not lock across processes (the cache does).

@@ -11,7 +11,6 @@ package credfile
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -54,19 +53,8 @@ var ErrInvalid = errors.New("invalid profile")
 // validate checks name and values before anything touches the file. Errors
 // name the offending field, never its value.
 func validate(name string, p Profile) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("credfile: %w: empty profile name", ErrInvalid)
-	case strings.ContainsAny(name, "[]"):
-		return fmt.Errorf("credfile: %w: profile name %q contains '[' or ']'", ErrInvalid, name)
-	case hasControl(name):
-		return fmt.Errorf("credfile: %w: profile name %q contains a newline or control character", ErrInvalid, name)
-	case strings.TrimSpace(name) != name:
-		return fmt.Errorf("credfile: %w: profile name %q starts or ends with a space", ErrInvalid, name)
-	case name == "DEFAULT":
-		// configparser and ini.v1 apply a DEFAULT section's keys to every
-		// profile: credentials there would leak into all of them.
-		return fmt.Errorf("credfile: %w: profile name %q is reserved (its keys would apply to every profile)", ErrInvalid, name)
+	if err := ValidName(name); err != nil {
+		return err
 	}
 	fields := []struct {
 		field, value string
@@ -88,15 +76,6 @@ func validate(name string, p Profile) error {
 		}
 	}
 	return nil
-}
-
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < ' ' || r == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 // entries returns the key/value pairs written for p, in file order.

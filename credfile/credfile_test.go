@@ -202,15 +202,15 @@ func TestRefusesAndLeavesFileUntouched(t *testing.T) {
 		content string
 		want    []string // substrings of the error
 	}{
-		{"duplicate sections", "[work]\naws_access_key_id = A\n[x]\nregion = y\n[work]\nregion = z\n",
-			[]string{`profile "work" appears more than once (lines 1, 5)`}},
+		{"duplicate sections", "[work]\naws_access_key_id = A\naws_session_token = T\n[x]\nregion = y\n[work]\nregion = z\n",
+			[]string{`profile "work" appears more than once (lines 1, 6)`}},
 		{"duplicate with trailing text", "[work]\nregion = y\n\n[work] # again\nregion = z\n",
 			[]string{"lines 1, 4"}},
 		{"inner spaces", "[ work ]\naws_access_key_id = A\n", []string{"line 1", `"[ work ]"`}},
 		{"indented header", "[a]\nregion = x\n  [work]\nregion = y\n", []string{"line 3", "indented"}},
 		{"indented header after section", "[work]\nregion = x\n  [b]\nregion = y\n", []string{"line 3", "indented"}},
 		{"stray indented line after header", "[work]\n 0\n", []string{"line 2", "indented"}},
-		{"indented line would continue new value", "[work]\naws_access_key_id = A\n# c\n\n  stray\n", []string{"line 5", "indented"}},
+		{"indented line would continue new value", "[work]\naws_access_key_id = A\naws_session_token = T\n# c\n\n  stray\n", []string{"line 6", "indented"}},
 		{"post-condition catches a parser disagreement", "[a]\ny = \"\"\"\n[work]\nregion = x\n", []string{"left unchanged"}},
 		{"bare carriage return", "[a]\rregion = x\n", []string{"line 1", "carriage return"}},
 		{"does not parse", "[a]\nthis line has no delimiter\n", []string{"existing file does not parse", "left unchanged"}},
@@ -271,6 +271,8 @@ func TestValidatesBeforeTouchingAnything(t *testing.T) {
 		{"carriage return in name", "a\rb", written},
 		{"leading space", " work", written},
 		{"trailing space", "work ", written},
+		{"inner space", "my profile", written},
+		{"semicolon", "a;b", written},
 		{"DEFAULT", "DEFAULT", written},
 		{"empty key id", "work", with(func(p *Profile) { p.AccessKeyID = "" })},
 		{"empty secret", "work", with(func(p *Profile) { p.SecretAccessKey = "" })},
@@ -294,7 +296,7 @@ func TestValidatesBeforeTouchingAnything(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range []string{"default", "profile work", "a.b-c_d@e", "my profile", "Default"} {
+	for _, name := range []string{"default", "a.b-c_d@e", "Default"} {
 		if err := validate(name, written); err != nil {
 			t.Errorf("validate(%q) = %v", name, err)
 		}

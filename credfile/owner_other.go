@@ -15,3 +15,6 @@ func chownLike(string, fs.FileInfo) {}
 
 // syncDir is a no-op where directories cannot be synced.
 func syncDir(string) {}
+
+// openNonblock is 0 where FIFOs do not block opens.
+const openNonblock = 0

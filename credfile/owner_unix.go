@@ -9,6 +9,9 @@ import (
 	"syscall"
 )
 
+// openNonblock keeps opening a FIFO from blocking.
+const openNonblock = syscall.O_NONBLOCK
+
 // keepOwner gives tmp the owner and group of the file it replaces. A different
 // owner that cannot be kept is an error; a group that cannot be kept is not.
 func keepOwner(tmp *os.File, old fs.FileInfo) error {

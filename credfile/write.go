@@ -27,11 +27,20 @@ import (
 // its header is indented or written with inner spaces ("[ name ]", which
 // botocore and the Go SDK read differently), or when the file does not parse.
 //
+// WriteProfile also refuses an invalid name (see ValidName), a file that is not
+// a regular file, is larger than MaxFileSize or is read-only, and a profile
+// that holds long-term keys (ErrLongTermKeys; keys below assume-role's marker
+// comment are its own and are replaced).
+//
 // The new content is checked to parse and to read back p before it replaces
 // the file atomically (a 0600 temporary file in the same directory, fsync,
 // rename; the file's owner is kept, a symbolic link at path is followed). The
 // whole read-modify-write runs under an exclusive lock on path+".lock", shared
-// with other processes using this package. Errors never contain p's values.
+// with other processes using this package. Programs that rewrite the file in
+// place without that lock (the AWS CLI's `aws configure set`) are detected: just
+// before the rename the file must still hold exactly what was read, or the
+// update starts again from the new content (a few times at most). Errors never
+// contain p's values.
 func WriteProfile(path, name string, p Profile) error {
 	if err := validate(name, p); err != nil {
 		return err
@@ -52,33 +61,55 @@ func WriteProfile(path, name string, p Profile) error {
 	if err != nil {
 		return err
 	}
-	var old fs.FileInfo
-	data, err := os.ReadFile(target)
-	switch {
-	case err == nil:
-		if old, err = os.Stat(target); err != nil {
-			return fmt.Errorf("credfile: %w", err)
+	for range maxAttempts {
+		snap, err := readSnapshot(target)
+		if err != nil {
+			return err
 		}
-	case errors.Is(err, fs.ErrNotExist):
-		data = nil
-	default:
-		return fmt.Errorf("credfile: %w", err)
+		if err := snap.check(target, name); err != nil {
+			return err
+		}
+		if snap.info != nil {
+			chownLike(lock.Path(), snap.info)
+		}
+		retry, err := attempt(target, snap, name, p)
+		if !retry {
+			return err
+		}
 	}
-	if old != nil && !old.Mode().IsRegular() {
-		return fmt.Errorf("credfile: %s is not a regular file", target)
-	}
-	if old != nil {
-		chownLike(lock.Path(), old)
-	}
+	return fmt.Errorf("credfile: %s kept changing while being updated (another program is writing it); file left unchanged", target)
+}
 
-	out, err := render(data, name, p)
+// maxAttempts bounds the retries when another program rewrites the file while
+// WriteProfile updates it.
+const maxAttempts = 5
+
+// attempt renders snap's content with p as profile name and replaces target
+// with it, unless target no longer holds what snap read: then it removes its
+// temporary file and reports retry, leaving target as the other writer left it.
+func attempt(target string, snap snapshot, name string, p Profile) (retry bool, err error) {
+	out, err := render(snap.data, name, p)
 	if err != nil {
-		return fmt.Errorf("credfile: %s: %w", target, err)
+		return false, fmt.Errorf("credfile: %s: %w", target, err)
 	}
-	if err := verify(out, data, name, p); err != nil {
-		return fmt.Errorf("credfile: %s: %w; file left unchanged", target, err)
+	if err := verify(out, snap.data, name, p); err != nil {
+		return false, fmt.Errorf("credfile: %s: %w; file left unchanged", target, err)
 	}
-	return replaceFile(target, out, old)
+	tmp, err := writeTemp(target, out, snap.info)
+	if err != nil {
+		return false, err
+	}
+	same, err := snap.sameAs(target)
+	if err != nil || !same {
+		_ = os.Remove(tmp)
+		return err == nil, err
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("credfile: %w", err)
+	}
+	syncDir(filepath.Dir(target))
+	return false, nil
 }
 
 // resolve follows a symbolic link at path so that the link survives the
@@ -137,14 +168,13 @@ func verify(out, orig []byte, name string, p Profile) error {
 	return nil
 }
 
-// replaceFile atomically replaces target with data: a 0600 temporary file in
-// the same directory, fsync, rename, fsync of the directory. old, if not nil,
-// describes the file being replaced, whose owner is kept.
-func replaceFile(target string, data []byte, old fs.FileInfo) (err error) {
-	dir := filepath.Dir(target)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
+// writeTemp writes data into a new 0600 temporary file next to target, synced
+// to disk, and returns its name. old, if not nil, describes the file being
+// replaced, whose owner is kept.
+func writeTemp(target string, data []byte, old fs.FileInfo) (name string, err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("credfile: %w", err)
+		return "", fmt.Errorf("credfile: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -153,25 +183,21 @@ func replaceFile(target string, data []byte, old fs.FileInfo) (err error) {
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("credfile: %w", err)
+		return "", fmt.Errorf("credfile: %w", err)
 	}
 	if old != nil {
 		if err := keepOwner(tmp, old); err != nil {
-			return fmt.Errorf("credfile: keeping the owner of %s: %w", target, err)
+			return "", fmt.Errorf("credfile: keeping the owner of %s: %w", target, err)
 		}
 	}
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("credfile: %w", err)
+		return "", fmt.Errorf("credfile: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("credfile: %w", err)
+		return "", fmt.Errorf("credfile: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("credfile: %w", err)
+		return "", fmt.Errorf("credfile: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		return fmt.Errorf("credfile: %w", err)
-	}
-	syncDir(dir)
-	return nil
+	return tmp.Name(), nil
 }

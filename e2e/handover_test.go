@@ -28,7 +28,7 @@ func TestExecPassesEnvironmentAndExitCode(t *testing.T) {
 		t.Fatalf("exec printed on stderr: %q", r.stderr)
 	}
 	w.fail(2, "no command to run", "exec", "prod", "read")
-	w.fail(2, "command not found", "exec", "prod", "read", "--", "no-such-command-xyz")
+	w.fail(127, "command not found", "exec", "prod", "read", "--", "no-such-command-xyz")
 }
 
 func TestExecForwardsSignals(t *testing.T) {
@@ -157,6 +157,17 @@ print(json.dumps({"keys": seen, "arns": sorted(arns)}))
 	}
 	if n := w.count("GetSessionToken"); n != 1 {
 		t.Fatalf("%d MFA sessions for one run: roles must be re-minted from the cached session", n)
+	}
+	// The code on the command line is sent once, ever: refreshes never resend it (it was what made
+	// this test fail under load: a refresh resent the used code and every later request failed).
+	codes := 0
+	for _, e := range w.srv.Log() {
+		if e.Params["TokenCode"] != "" {
+			codes++
+		}
+	}
+	if codes != 1 {
+		t.Fatalf("the MFA code was sent %d times: %v", codes, w.calls())
 	}
 	t.Logf("child saw %d credential sets; emulator calls: %v", len(got.Keys), w.calls())
 }

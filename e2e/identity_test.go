@@ -104,6 +104,17 @@ eval "$(%[1]s staging read -o bash)" || exit 1
 	if env["AWS_ACCOUNT_ID"] != "333333333333" || env["ASSUME_ROLE_SOURCE"] != "profile:bastion" {
 		t.Fatalf("env %v", env)
 	}
+	// AWS_PROFILE set after a switch is the user's new choice: it wins over the recorded source.
+	w.srv.ResetLog()
+	script = fmt.Sprintf(`export AWS_PROFILE=bastion
+eval "$(%[1]s prod read -o bash)" || exit 1
+export AWS_PROFILE=default
+eval "$(%[1]s staging read -o bash)" || exit 1
+`, binary)
+	env = evalIn(t, "bash", script, w.environ(nil))
+	if c := w.lastCall("AssumeRole"); !strings.Contains(c.CallerARN, "user/engineers/bob") || env["ASSUME_ROLE_SOURCE"] != "profile:default" {
+		t.Fatalf("after export AWS_PROFILE=default: signed by %s, source %q", c.CallerARN, env["ASSUME_ROLE_SOURCE"])
+	}
 	// When the shell's source was keys in the environment that the switch replaced, the next switch
 	// refuses instead of guessing.
 	w2 := newWorld(t, nil)

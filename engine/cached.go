@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 
 	"github.com/assume-role/assume-role/cache"
+	"github.com/assume-role/assume-role/problem"
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
@@ -68,6 +70,9 @@ func (c *cachedProvider) retrieveEntry(ctx context.Context) (*cache.Entry, bool,
 	if ephemeral != nil {
 		return ephemeral, false, nil
 	}
+	if errors.Is(err, cache.ErrWrongPassphrase) {
+		return nil, false, WrongPassphrase(err)
+	}
 	return ent, cached, err
 }
 
@@ -84,6 +89,12 @@ func (c *cachedProvider) invalidate() {
 	if c.cache != nil {
 		_ = c.cache.Invalidate(c.key)
 	}
+}
+
+// WrongPassphrase turns cache.ErrWrongPassphrase into the user's error.
+func WrongPassphrase(err error) error {
+	return problem.Wrap(problem.Config, err, "the passphrase of the encrypted-file cache is wrong: it does not decrypt the cached entries").
+		WithHint("check ASSUME_ROLE_CACHE_PASSPHRASE, or start the cache over with: assume-role cache clear")
 }
 
 type notCacheable struct{}

@@ -13,8 +13,6 @@ package engine
 import (
 	"context"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -22,6 +20,7 @@ import (
 	"github.com/assume-role/assume-role/cache"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Prompter asks the user for input. Implementations read from the terminal (not stdin, which may be
@@ -41,11 +40,14 @@ type Prompter interface {
 type Options struct {
 	Getenv     func(string) string // default os.Getenv
 	Now        func() time.Time    // default time.Now
-	HTTPClient aws.HTTPClient      // default: DefaultHTTPClient()
-	Prompter   Prompter            // default: no prompts (non-interactive)
-	Cache      *cache.Cache        // default: no caching
-	Warn       io.Writer           // one-line warnings; default discard
-	Debug      io.Writer           // --debug trace with secrets redacted; default off
+	HTTPClient aws.HTTPClient      // default: HTTPClientWithTimeouts(Timeouts)
+	// Timeouts bound every AWS call (connect, first byte, total with retries); zero fields take
+	// DefaultTimeouts. Connect and FirstByte apply to the default HTTP client only.
+	Timeouts Timeouts
+	Prompter Prompter     // default: no prompts (non-interactive)
+	Cache    *cache.Cache // default: no caching
+	Warn     io.Writer    // one-line warnings; default discard
+	Debug    io.Writer    // --debug trace with secrets redacted; default off
 	// RunMFAProcess runs a profile's mfa_process command and returns its stdout. Default: sh -c.
 	RunMFAProcess func(ctx context.Context, command string) (string, error)
 	// Setenv sets a variable of the process environment, which the AWS SDK passes to the
@@ -58,6 +60,9 @@ type Options struct {
 	// the engine refuses, before starting anything, a source whose credential_process would run
 	// assume-role resolving that same source. Default: nil (only ResolvingEnvVar is checked).
 	SelfCommand func(command string) (sourceProfile string, ok bool)
+	// APIOptions are added to every AWS client the engine builds (for example, a rate limiter
+	// shared by many concurrent assumptions). Default: none.
+	APIOptions []func(*middleware.Stack) error
 }
 
 // Engine assumes roles. It is safe for concurrent use once built.
@@ -70,16 +75,19 @@ type Engine struct {
 	warn    io.Writer
 	debug   io.Writer
 	mfaProc func(ctx context.Context, command string) (string, error)
+	timeout Timeouts
 
 	usedCodes   sync.Map // MFA codes given with requests and already sent
 	setenv      func(key, value string) error
 	selfCommand func(command string) (string, bool)
+	apiOptions  []func(*middleware.Stack) error
 }
 
 // New builds an Engine.
 func New(o Options) *Engine {
 	e := &Engine{getenv: o.Getenv, now: o.Now, http: o.HTTPClient, prompt: o.Prompter, cache: o.Cache,
-		warn: o.Warn, debug: o.Debug, mfaProc: o.RunMFAProcess, setenv: o.Setenv, selfCommand: o.SelfCommand}
+		warn: o.Warn, debug: o.Debug, mfaProc: o.RunMFAProcess, setenv: o.Setenv, selfCommand: o.SelfCommand,
+		timeout: o.Timeouts.withDefaults(), apiOptions: o.APIOptions}
 	if e.getenv == nil {
 		e.getenv = os.Getenv
 	}
@@ -87,7 +95,7 @@ func New(o Options) *Engine {
 		e.now = time.Now
 	}
 	if e.http == nil {
-		e.http = DefaultHTTPClient()
+		e.http = HTTPClientWithTimeouts(e.timeout)
 	}
 	if e.prompt == nil {
 		e.prompt = noPrompt{}
@@ -102,16 +110,10 @@ func New(o Options) *Engine {
 }
 
 // DefaultHTTPClient returns the client used for AWS calls: the SDK's buildable client (so
-// AWS_CA_BUNDLE and ca_bundle keep working), proxies from the environment, and short connect and
-// header timeouts so an unreachable endpoint fails in seconds, not minutes.
+// AWS_CA_BUNDLE and ca_bundle keep working), proxies from the environment, and DefaultTimeouts so
+// an unreachable or stalled endpoint fails in seconds, not minutes.
 func DefaultHTTPClient() *awshttp.BuildableClient {
-	return awshttp.NewBuildableClient().
-		WithTimeout(60 * time.Second).
-		WithDialerOptions(func(d *net.Dialer) { d.Timeout = 5 * time.Second }).
-		WithTransportOptions(func(t *http.Transport) {
-			t.TLSHandshakeTimeout = 5 * time.Second
-			t.ResponseHeaderTimeout = 20 * time.Second
-		})
+	return HTTPClientWithTimeouts(DefaultTimeouts)
 }
 
 // Result is what an assume produces.

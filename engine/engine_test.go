@@ -33,7 +33,7 @@ func TestHopKeyCoversEveryInput(t *testing.T) {
 	}
 	ids := map[string]string{}
 	add := func(name string, h *Hop, parent, region string) {
-		id := hopKey(h, parent, region).ID()
+		id := hopKey(h, parent, region, "").ID()
 		for other, oid := range ids {
 			if oid == id {
 				t.Fatalf("%s and %s share a cache key", name, other)
@@ -64,12 +64,16 @@ func TestHopKeyCoversEveryInput(t *testing.T) {
 		m(h, &parent, &region)
 		add(name, h, parent, region)
 	}
+	h, parent, region = base()
+	if hopKey(h, parent, region, "http://127.0.0.1:1").ID() == ids["base"] {
+		t.Fatal("the STS endpoint is not in the key")
+	}
 	// Tag order does not matter.
 	a, _, _ := base()
 	b, _, _ := base()
 	a.Tags = []stslimits.Tag{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}}
 	b.Tags = []stslimits.Tag{{Key: "b", Value: "2"}, {Key: "a", Value: "1"}}
-	if hopKey(a, "p", "r").ID() != hopKey(b, "p", "r").ID() {
+	if hopKey(a, "p", "r", "").ID() != hopKey(b, "p", "r", "").ID() {
 		t.Fatal("tag order changed the key")
 	}
 }

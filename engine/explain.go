@@ -177,7 +177,7 @@ func networkProblem(err error, c callInfo) *problem.Problem {
 	switch {
 	case timeout:
 		return problem.Wrap(problem.Network, err, "%s: %s did not answer in time", c.op, target).
-			WithHint("check your network and proxy (HTTPS_PROXY), or the endpoint settings (AWS_ENDPOINT_URL_STS)")
+			WithHint("check your network and proxy (HTTPS_PROXY), or the endpoint settings (AWS_ENDPOINT_URL_STS); --timeouts (%s) sets the limits", TimeoutsEnvVar)
 	case ue != nil || errors.As(err, &re):
 		return problem.Wrap(problem.Network, err, "%s: cannot reach %s: %s", c.op, target, rootCause(err)).
 			WithHint("check your network and proxy (HTTPS_PROXY), or the endpoint settings (AWS_ENDPOINT_URL_STS)")

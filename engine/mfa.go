@@ -147,6 +147,9 @@ func (e *Engine) mfaCode(ctx context.Context, serial, given, process string) (st
 		return "", problem.New(problem.MFA, "an MFA code is needed for %s and there is no terminal to ask on", serial).
 			WithHint("pass the code as the MFA_TOKEN argument or --token-code, or set mfa_process in the profile")
 	}
+	// Another assume-role waiting for the same credentials tells its user why it waits.
+	cache.Announce(ctx, "its MFA prompt")
+	defer cache.Announce(ctx, "")
 	for attempt := 0; attempt < 3; attempt++ {
 		code, err := e.prompt.Ask(fmt.Sprintf("Enter MFA code for %s: ", serial), "")
 		if err != nil {

@@ -95,9 +95,10 @@ type Hop struct {
 	// CacheID identifies the cache entry of this hop's result ("" = not cached).
 	CacheID string `json:"cache_id,omitempty"`
 
-	key        *cache.Key
-	mfaProcess string
-	token      string // the OIDC token of a web identity hop (a secret: never printed)
+	key         *cache.Key
+	mfaProcess  string
+	rawDuration string // the profile's duration_seconds as written
+	token       string // the OIDC token of a web identity hop (a secret: never printed)
 }
 
 // Plan is a resolved request: the source, the hops in order, and what the result is exported as.
@@ -316,7 +317,7 @@ func (e *Engine) walkProfile(ctx context.Context, p *Plan, top *config.SharedCon
 		default:
 			hops = append([]Hop{e.profileHop(sc)}, hops...)
 			if sc.CredentialSource != "" {
-				src, err := e.credentialSource(sc, from)
+				src, err := e.credentialSource(sc)
 				if err != nil {
 					return err
 				}
@@ -341,6 +342,8 @@ func (e *Engine) profileHop(sc *config.SharedConfig) Hop {
 		h.DurationSeconds = int(sc.RoleDurationSeconds.Seconds())
 		h.DurationFrom = "duration_seconds of [" + profileSection(sc.Profile) + "]"
 	}
+	// The SDK ignores a value that is not a number and wraps one that overflows: check the text.
+	h.rawDuration = e.profileKey(sc.Profile, "duration_seconds")
 	if sc.MFASerial != "" {
 		h.mfaProcess = e.profileKey(sc.Profile, "mfa_process")
 	}
@@ -421,13 +424,13 @@ func (e *Engine) planMFA(ctx context.Context, p *Plan, forceMFA bool) error {
 			return nil
 		}
 		if asked == "" && e.cache != nil && !req.NoCache {
-			if _, ok := e.cache.Lookup(sessionKey(p.Source)); ok {
+			if _, ok := e.cache.Lookup(sessionKey(p.Source, e.endpointFor("STS"))); ok {
 				asked = "a cached MFA session of these keys exists"
 			}
 		}
 		clearMFA(p.Hops)
 		if asked != "" {
-			k := sessionKey(p.Source)
+			k := sessionKey(p.Source, e.endpointFor("STS"))
 			seconds, from := req.MFASessionSeconds, "--mfa-session-duration"
 			if seconds == 0 {
 				seconds, from = defaultMFASessionSeconds, "default"
@@ -466,23 +469,20 @@ func clearMFA(hops []Hop) {
 // finishPlan fills what follows from the hops: defaults, the one-hour cap, cache keys, names.
 func (e *Engine) finishPlan(p *Plan) {
 	temporary := p.Source.Kind != SourceKeys || !p.Source.LongTerm
-	var parent string
-	if p.Source.descriptor != "" {
-		parent = p.Source.descriptor
-	}
+	parent := p.Source.descriptor
 	for i := range p.Hops {
 		h := &p.Hops[i]
 		if h.DurationSeconds == 0 && h.Kind != HopGetSessionToken {
 			h.DurationSeconds, h.DurationFrom = defaultDuration, "default"
 		}
 		if h.Kind == HopAssumeRole {
-			h.Capped = temporary && !(h.MFA && p.Source.LongTerm && i == 0) && h.DurationSeconds > stslimits.ChainedRoleMaxSeconds
+			h.Capped = temporary && h.DurationSeconds > stslimits.ChainedRoleMaxSeconds
 			if h.SessionName == "" {
 				h.SessionNameFrom = "the caller's name"
 			}
 		}
 		if h.key == nil {
-			k := hopKey(h, parent, p.STSRegionOrRegion())
+			k := hopKey(h, parent, p.STSRegionOrRegion(), e.endpointFor("STS"))
 			h.key = &k
 		}
 		h.CacheID = h.key.ID()
@@ -504,8 +504,9 @@ func (e *Engine) finishPlan(p *Plan) {
 func (p *Plan) STSRegionOrRegion() string { return firstSet(p.STSRegion, p.Region) }
 
 // hopKey is everything that changes a hop's credentials or their attribution: the identity that
-// signs it (the parent), the role and every parameter, and where STS is called.
-func hopKey(h *Hop, parent, stsRegion string) cache.Key {
+// signs it (the parent), the role and every parameter, and where STS is called (the region and an
+// endpoint URL set in the environment: another STS issues other credentials).
+func hopKey(h *Hop, parent, stsRegion, stsEndpoint string) cache.Key {
 	fields := map[string]string{
 		"parent":          parent,
 		"call":            string(h.Kind),
@@ -527,13 +528,20 @@ func hopKey(h *Hop, parent, stsRegion string) cache.Key {
 		fields["policy"] = hashHex([]byte(h.Policy))
 	}
 	fields["policy_arns"] = strings.Join(sortedCopy(h.PolicyARNs), ",")
+	if stsEndpoint != "" { // only when set, so that entries made with the default endpoint stay valid
+		fields["sts_endpoint"] = stsEndpoint
+	}
 	return cache.Key{Kind: cache.KindRole, Fields: fields}
 }
 
 // sessionKey identifies the MFA session of long-term keys: one user's keys make one MFA session,
-// whatever device, profile or target form was used to ask for it.
-func sessionKey(s Source) cache.Key {
-	return cache.Key{Kind: cache.KindSession, Fields: map[string]string{"source": s.descriptor}}
+// whatever device, profile or target form was used to ask for it (from the same STS endpoint).
+func sessionKey(s Source, stsEndpoint string) cache.Key {
+	f := map[string]string{"source": s.descriptor}
+	if stsEndpoint != "" {
+		f["sts_endpoint"] = stsEndpoint
+	}
+	return cache.Key{Kind: cache.KindSession, Fields: f}
 }
 
 // profileSection is how a profile's section is written in ~/.aws/config.

@@ -59,6 +59,12 @@ func (e *Engine) sourceProfileName(ctx context.Context, explicit string) (name, 
 		return v, "AWS_PROFILE_ASSUME_ROLE", nil
 	}
 	if e.ownExports() {
+		// A switch unsets AWS_PROFILE: one set since then is the user's choice.
+		for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+			if n := e.getenv(v); n != "" {
+				return n, v, nil
+			}
+		}
 		rec := e.getenv(EnvSource)
 		if name, ok := strings.CutPrefix(rec, "profile:"); ok && name != "" {
 			return name, EnvSource + " (the source of this shell's earlier switch)", nil
@@ -90,7 +96,7 @@ func (e *Engine) sourceProfileName(ctx context.Context, explicit string) (name, 
 // ambient is the shell's own source, recorded in the exports (EnvSource) so that the next switch in
 // the same shell starts from it: never a secret, only a profile name or a kind.
 func (e *Engine) ambient(ctx context.Context) (string, error) {
-	if e.ownExports() && e.getenv(EnvSource) != "" {
+	if e.ownExports() && e.getenv(EnvSource) != "" && e.getenv("AWS_PROFILE") == "" && e.getenv("AWS_DEFAULT_PROFILE") == "" {
 		return e.getenv(EnvSource), nil
 	}
 	name, _, err := e.sourceProfileName(ctx, "")
@@ -135,7 +141,7 @@ func (e *Engine) profileFile(name string) string {
 }
 
 // credentialSource is the source of a profile with credential_source.
-func (e *Engine) credentialSource(sc *config.SharedConfig, from string) (Source, error) {
+func (e *Engine) credentialSource(sc *config.SharedConfig) (Source, error) {
 	s := Source{Kind: SourceCredentialSource, Profile: sc.Profile, Origin: "credential_source of [" + profileSection(sc.Profile) + "]",
 		File: e.profileFile(sc.Profile), CredentialSource: sc.CredentialSource}
 	switch sc.CredentialSource {
@@ -160,7 +166,6 @@ func (e *Engine) credentialSource(sc *config.SharedConfig, from string) (Source,
 		return s, problem.New(problem.Config, "profile %q has credential_source = %q", sc.Profile, sc.CredentialSource).
 			WithHint("credential_source is Environment, Ec2InstanceMetadata or EcsContainer")
 	}
-	_ = from
 	return s, nil
 }
 
@@ -270,11 +275,17 @@ func (e *Engine) resolveAccountRole(req *Request) error {
 			WithHint("use a 12-digit account ID or an alias defined in %s", e.accountsPath())
 	}
 	role = strings.TrimPrefix(strings.TrimSpace(role), "/")
-	if err := stslimits.RoleName("ROLE", role); err != nil {
+	region := firstSet(req.Region, e.getenv("AWS_REGION"), e.getenv("AWS_DEFAULT_REGION"))
+	arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", stslimits.PartitionForRegion(region), id, role)
+	// ROLE is checked as the ARN it becomes, so it accepts exactly the paths -R accepts.
+	if _, _, _, err := stslimits.RoleARN("ROLE", arn); err != nil || role == "" {
+		err := stslimits.RoleName("ROLE", role)
+		if err == nil {
+			err = fmt.Errorf("invalid ROLE %q: a role path is printable ASCII without spaces (ops/deploy)", role)
+		}
 		return problem.Wrap(problem.Usage, err, "%s", err.Error())
 	}
-	region := firstSet(req.Region, e.getenv("AWS_REGION"), e.getenv("AWS_DEFAULT_REGION"))
-	req.RoleARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", stslimits.PartitionForRegion(region), id, role)
+	req.RoleARN = arn
 	req.AccountName = name
 	req.Account, req.Role, req.AskTarget = "", "", false
 	return nil
@@ -349,6 +360,9 @@ func checkHopLimits(hops []Hop) error {
 		where := "[" + profileSection(h.Profile) + "]"
 		if h.Profile == "" {
 			continue
+		}
+		if err := checkRawDuration(h.rawDuration, where); err != nil {
+			return err
 		}
 		if h.DurationFrom != "" && strings.HasPrefix(h.DurationFrom, "duration_seconds") {
 			if err := stslimits.Duration("duration_seconds of "+where, h.DurationSeconds, stslimits.MinDuration, stslimits.MaxRoleDuration); err != nil {

@@ -23,6 +23,11 @@ func (e *Engine) Assume(ctx context.Context, req Request) (*Result, error) {
 		if err := e.resolveAccountRole(&req); err != nil {
 			return nil, err
 		}
+		if req.SAML.AccountNames == nil {
+			src := *req.SAML
+			src.AccountNames = e.accountNames()
+			req.SAML = &src
+		}
 		res, err := e.assumeSAML(ctx, req)
 		if err == nil && res.AccountName == "" {
 			res.AccountName = firstSet(req.AccountName, e.accountName(res.AccountID), res.AccountID)

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/smithy-go/middleware"
 	"gopkg.in/ini.v1"
 )
 
@@ -37,8 +38,12 @@ func (e *Engine) sharedFiles() (cfgFiles, credFiles []string) {
 // profile does not exist.
 func (e *Engine) loadProfile(ctx context.Context, name string) (*config.SharedConfig, bool, error) {
 	cf, crf := e.sharedFiles()
-	sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
-		o.ConfigFiles, o.CredentialsFiles = cf, crf
+	var sc config.SharedConfig
+	err := e.sdkParse(func() (err error) {
+		sc, err = config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
+			o.ConfigFiles, o.CredentialsFiles = cf, crf
+		})
+		return err
 	})
 	if missingProfile(err) {
 		return nil, false, nil
@@ -107,6 +112,9 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 			})
 		}),
 		config.WithLogConfigurationWarnings(false),
+		// The SDK's own log lines (WARN …) go to --debug only; failures are our one-line errors.
+		config.WithLogger(sdkLogger{e}),
+		config.WithAPIOptions([]func(*middleware.Stack) error{deadlineMiddleware(e.timeout.Total)}),
 		// Fail fast where there is no instance metadata service (a laptop), keep working on EC2.
 		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) {
 			o.Client = imds.New(imds.Options{
@@ -133,7 +141,14 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 	if e.debug != nil {
 		opts = append(opts, config.WithAPIOptions(e.debugMiddleware()))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if e.apiOptions != nil {
+		opts = append(opts, config.WithAPIOptions(e.apiOptions))
+	}
+	var cfg aws.Config
+	err := e.sdkParse(func() (err error) {
+		cfg, err = config.LoadDefaultConfig(ctx, opts...)
+		return err
+	})
 	if err != nil {
 		if missingProfile(err) {
 			return cfg, problem.Wrap(problem.Config, err, "profile %q does not exist", profile).

@@ -358,3 +358,30 @@ func TestGeneratedSAMLTrustInEmulator(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgIDFromTheScenarioOrganization: the accounts of the scenario's organization carry its ID as
+// aws:PrincipalOrgID.
+func TestOrgIDFromTheScenarioOrganization(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, c := range []struct {
+		org  string
+		want bool
+	}{{"o-emulator01", true}, {"o-otherorg01", false}} {
+		spec := policy.Spec{FromAccounts: []string{"111111111111"}, OrgID: c.org}
+		if err := spec.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := policy.Trust(&spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, url := stsemutest.Start(t, func(sc *stsemu.Scenario) {
+			sc.Roles = append(sc.Roles, &stsemu.Role{ARN: genRole, TrustPolicy: doc})
+			sc.Organization = &stsemu.Organization{ManagementAccount: "111111111111",
+				Accounts: []*stsemu.OrgAccount{{ID: "111111111111", Name: "bastion"}, {ID: "222222222222", Name: "prod"}}}
+		})
+		if got, detail := tryAssume(t, url, call{name: c.org, who: "alice"}); got != c.want {
+			t.Errorf("trust requiring %s: assumed = %v (%s), want %v", c.org, got, detail, c.want)
+		}
+	}
+}

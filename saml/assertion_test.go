@@ -179,14 +179,22 @@ func TestParseAssertionErrors(t *testing.T) {
 	}
 }
 
+// FuzzParseAssertion starts from small seeds only: the fuzzer minimises every new interesting
+// input, at a cost that grows with its size, and with the 4 KB Okta fixtures (which the unit tests
+// cover) a short CI run spent its whole budget minimising one input. Inputs over 16 KB (the
+// parser's cost is linear) are not explored.
 func FuzzParseAssertion(f *testing.F) {
-	for _, name := range []string{"okta_response.xml", "okta_response.b64", "bare_assertion.xml", "encrypted.xml", "no_roles.xml", "bad_role.xml", "doctype.xml"} {
+	for _, name := range []string{"bare_assertion.xml", "encrypted.xml", "no_roles.xml", "bad_role.xml", "doctype.xml"} {
 		f.Add(readFixture(f, name))
 	}
+	f.Add([]byte(base64.StdEncoding.EncodeToString(readFixture(f, "bad_role.xml"))))
 	f.Add([]byte("<"))
 	f.Add([]byte("PA=="))
 	f.Add([]byte(`<Assertion><Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><AttributeValue>a,b</AttributeValue></Attribute></Assertion>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 16<<10 {
+			return
+		}
 		a, err := ParseAssertion(data)
 		if err != nil {
 			if a != nil {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -56,9 +55,10 @@ type IdPRequest struct {
 // unless the host is loopback or AllowInsecure is set; a redirect that would
 // resend the body (307/308) to another host is refused.
 //
-// Errors never contain the password, the request body or the response body;
-// for a failed status they may contain a short message the IdP put in a JSON
-// "message" or "error" field, dropped if it contains the password.
+// Errors never contain the password, the request body or any of the response
+// body: for a failed status they may name a reason in our own words, chosen
+// from a short allow-list by the words of the IdP's JSON "message" or "error"
+// (IdPs echo the request, and so the password, in their errors).
 func FetchAssertion(ctx context.Context, hc *http.Client, r IdPRequest) (*Assertion, error) {
 	u, err := checkIdPURL(r.URL, r.AllowInsecure)
 	if err != nil {
@@ -99,7 +99,7 @@ func FetchAssertion(ctx context.Context, hc *http.Client, r IdPRequest) (*Assert
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		says := ""
-		if m := idpMessage(data, r.Password); m != "" {
+		if m := idpMessage(data); m != "" {
 			says = fmt.Sprintf(" (the IdP says %q)", m)
 		}
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
@@ -203,47 +203,75 @@ func idpClient(hc *http.Client, allowInsecure bool) *http.Client {
 	return &c
 }
 
-// idpMessage extracts a short, printable "message" or "error" string from a
-// JSON error body, or "" when there is none or it contains the password.
-func idpMessage(body []byte, password string) string {
+// idpReasons are the only words of an IdP's error message ever shown: the
+// first phrase whose keywords the message contains is printed, in our words.
+// The message itself never is: IdPs echo the request, and so the password,
+// JSON-escaped or otherwise transformed, in their errors.
+var idpReasons = []struct {
+	keywords []string // all present, in lower case
+	phrase   string
+}{
+	{[]string{"locked"}, "account locked"},
+	{[]string{"disabled"}, "account disabled"},
+	{[]string{"suspended"}, "account suspended"},
+	{[]string{"password", "expired"}, "password expired"},
+	{[]string{"mfa"}, "multi-factor authentication required"},
+	{[]string{"factor"}, "multi-factor authentication required"},
+	{[]string{"too many"}, "too many attempts"},
+	{[]string{"rate limit"}, "too many attempts"},
+	{[]string{"invalid username or password"}, "invalid username or password"},
+	{[]string{"invalid credentials"}, "invalid username or password"},
+	{[]string{"incorrect"}, "invalid username or password"},
+	{[]string{"authentication failed"}, "invalid username or password"},
+	{[]string{"not found"}, "unknown user"},
+	{[]string{"unavailable"}, "unavailable"},
+	{[]string{"maintenance"}, "unavailable"},
+	{[]string{"timeout"}, "timed out"},
+	{[]string{"timed out"}, "timed out"},
+}
+
+// idpMessage returns the allow-listed phrase (idpReasons) matching a JSON
+// error body's "message", "error" or "error_description", or "" when there is
+// none. Nothing of the body is ever returned.
+func idpMessage(body []byte) string {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil {
 		return ""
 	}
-	var msg string
+	var msgs []string
 	for _, key := range []string{"message", "error", "error_description"} {
 		raw, ok := fields[key]
 		if !ok {
 			continue
 		}
-		if json.Unmarshal(raw, &msg) == nil && msg != "" {
-			break
-		}
+		var msg string
 		var nested struct {
 			Message string `json:"message"`
 		}
-		if json.Unmarshal(raw, &nested) == nil && nested.Message != "" {
+		switch {
+		case json.Unmarshal(raw, &msg) == nil:
+		case json.Unmarshal(raw, &nested) == nil:
 			msg = nested.Message
-			break
+		}
+		msgs = append(msgs, strings.ToLower(msg))
+	}
+	for _, r := range idpReasons {
+		for _, m := range msgs {
+			if containsAll(m, r.keywords) {
+				return r.phrase
+			}
 		}
 	}
-	if msg == "" || (password != "" && strings.Contains(msg, password)) {
-		return ""
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range msg {
-		if n == 120 {
-			b.WriteString("…")
-			break
+	return ""
+}
+
+func containsAll(s string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(s, w) {
+			return false
 		}
-		if !unicode.IsPrint(r) {
-			r = ' '
-		}
-		b.WriteRune(r)
-		n++
 	}
-	return strings.TrimSpace(b.String())
+	return true
 }
 
 // RenderBody substitutes user for $saml_user / ${saml_user} and password for

@@ -163,7 +163,7 @@ func TestFetchAssertionErrors(t *testing.T) {
 	}{
 		{"401", wrongPassword, []string{"the IdP rejected the sign-in (401): check your username and password"}, saml.ErrIdPRejected},
 		{"403", request(srv.URL + "/forbidden"), []string{"the IdP rejected the sign-in (403): check your username and password", `"account locked"`}, saml.ErrIdPRejected},
-		{"500 json message", request(srv.URL + "/500json"), []string{"the IdP at " + srv.URL + "/500json answered 500 Internal Server Error", `(the IdP says "database unavailable")`}, nil},
+		{"500 json message", request(srv.URL + "/500json"), []string{"the IdP at " + srv.URL + "/500json answered 500 Internal Server Error", `(the IdP says "unavailable")`}, nil},
 		{"500 echo", request(srv.URL + "/500echo?token=q"), []string{"answered 500 Internal Server Error"}, nil},
 		{"502 message echoing the password", request(srv.URL + "/502message-echo"), []string{"answered 502 Bad Gateway"}, nil},
 		{"missing saml_response", request(srv.URL + "/missing"), []string{"the IdP's response has no saml_response"}, nil},

@@ -36,7 +36,9 @@ func PromptSegment(getenv func(string) string, now time.Time) string {
 	}
 	for _, key := range []string{"AWS_CREDENTIAL_EXPIRATION", "AWS_SESSION_EXPIRATION"} {
 		if exp, err := time.Parse(time.RFC3339, getenv(key)); err == nil {
-			label += " " + timeLeft(exp.Sub(now))
+			// Whole seconds on both sides, as the shell function computes it with the shell's clock:
+			// otherwise the two disagree by a minute whenever now's second equals the expiry's.
+			label += " " + timeLeft(exp.Truncate(time.Second).Sub(now.Truncate(time.Second)))
 			break
 		}
 	}

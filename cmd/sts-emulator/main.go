@@ -4,6 +4,12 @@
 // Usage:
 //
 //	sts-emulator [--scenario FILE] [--addr 127.0.0.1:0] [--log FILE] [--ready-file FILE]
+//	             [--org-accounts N --org-role NAME] [--latency 50ms] [--throttle-rps R] [--org-throttle-rps R]
+//
+// --org-accounts adds a generated organization of N member accounts in nested OUs (management
+// account 111111111111), each with the role --org-role trusting it; clients list it through
+// AWS_ENDPOINT_URL_ORGANIZATIONS. --latency delays every answer; --throttle-rps and
+// --org-throttle-rps answer Throttling / TooManyRequestsException beyond that rate.
 //
 // Without --scenario it loads testdata/emulator/demo.json, searched for in
 // the current directory and its parents. Point clients at it with
@@ -34,6 +40,14 @@ func main() {
 	os.Exit(code)
 }
 
+// knobs are the scenario adjustments given on the command line.
+var knobs struct {
+	orgAccounts           int
+	orgRole               string
+	latency               time.Duration
+	throttle, orgThrottle float64
+}
+
 const demoRel = "testdata/emulator/demo.json"
 
 // run parses flags, serves until ctx is done and returns the exit code.
@@ -44,6 +58,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	logPath := fs.String("log", "", "append the request log to FILE as JSON lines")
 	ready := fs.String("ready-file", "", "write the base URL to FILE once listening")
+	fs.IntVar(&knobs.orgAccounts, "org-accounts", 0, "add a generated organization with N member accounts")
+	fs.StringVar(&knobs.orgRole, "org-role", "", "role created in every generated member account")
+	fs.DurationVar(&knobs.latency, "latency", 0, "delay every API answer by this much")
+	fs.Float64Var(&knobs.throttle, "throttle-rps", 0, "answer STS requests beyond this rate with Throttling")
+	fs.Float64Var(&knobs.orgThrottle, "org-throttle-rps", 0, "answer Organizations requests beyond this rate with TooManyRequestsException")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -71,6 +90,14 @@ func serve(ctx context.Context, scenarioPath, addr, logPath, readyPath string, s
 	}
 	sc, err := stsemu.LoadScenario(scenarioPath)
 	if err != nil {
+		return err
+	}
+	if knobs.orgAccounts > 0 {
+		stsemu.GenerateOrg(sc, stsemu.OrgSpec{Accounts: knobs.orgAccounts, Role: knobs.orgRole})
+	}
+	sc.LatencyMillis = int(knobs.latency / time.Millisecond)
+	sc.ThrottleRPS, sc.OrgThrottleRPS = knobs.throttle, knobs.orgThrottle
+	if err := sc.Validate(); err != nil {
 		return err
 	}
 	var opts []stsemu.Option

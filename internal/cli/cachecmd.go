@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
+	"github.com/assume-role/assume-role/cache"
+	"github.com/assume-role/assume-role/engine"
 	"github.com/spf13/cobra"
 )
 
@@ -30,6 +33,9 @@ func newCacheCmd(sio *IO, parent *targetFlags) *cobra.Command {
 				return err
 			}
 			infos, err := ca.List()
+			if errors.Is(err, cache.ErrWrongPassphrase) {
+				return engine.WrongPassphrase(err)
+			}
 			if err != nil {
 				return err
 			}

@@ -158,6 +158,7 @@ func subcommands() []subcommand {
 		{"prompt", func(sio *IO, _ *rootOptions) *cobra.Command { return newPromptCmd(sio) }},
 		{"exec", func(sio *IO, _ *rootOptions) *cobra.Command { return newExecCmd(sio) }},
 		{"serve", func(sio *IO, _ *rootOptions) *cobra.Command { return newServeCmd(sio) }},
+		{"fanout", func(sio *IO, _ *rootOptions) *cobra.Command { return newFanoutCmd(sio) }},
 		{"console", func(sio *IO, _ *rootOptions) *cobra.Command { return newConsoleCmd(sio) }},
 	}
 }

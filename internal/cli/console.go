@@ -2,31 +2,45 @@ package cli
 
 import (
 	"fmt"
-	"net/http"
 	"os/exec"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/assume-role/assume-role/console"
+	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
-	"github.com/assume-role/assume-role/stslimits"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 )
 
-// openBrowser launches the system's browser on url.
-func openBrowser(url string) error {
+// openBrowser launches the system's browser on signinURL without putting it on any command line
+// (other local users can read those): the launcher gets a 0600 page that redirects to it. It waits
+// a few seconds for the launcher to report a failure.
+func openBrowser(tmpdir, signinURL string) error {
+	page, err := console.RedirectPage(tmpdir, signinURL)
+	if err != nil {
+		return err
+	}
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":
-		cmd = exec.Command("open", url)
+		cmd = exec.Command("open", page)
 	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", page)
 	default:
-		cmd = exec.Command("xdg-open", url)
+		cmd = exec.Command("xdg-open", page)
 	}
-	return cmd.Start()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(5 * time.Second):
+		return nil // a launcher that stays with the browser it started
+	}
 }
 
 func newConsoleCmd(sio *IO) *cobra.Command {
@@ -44,59 +58,25 @@ minutes and grants access: treat it as a secret.`,
 		Args: cobra.MaximumNArgs(4),
 		RunE: func(c *cobra.Command, args []string) error {
 			t.debug, _ = c.Flags().GetBool("debug")
-			if duration != 0 {
-				if err := stslimits.Duration("--duration", duration, 900, 43200); err != nil {
-					return problem.Wrap(problem.Usage, err, "%s", err.Error())
-				}
-			}
-			endpoint = firstNonEmpty(endpoint, sio.Getenv("ASSUME_ROLE_FEDERATION_ENDPOINT"))
 			eng, err := t.engine(sio)
 			if err != nil {
 				return err
 			}
-			ctx := c.Context()
-			var creds aws.Credentials
-			region := firstNonEmpty(t.region, sio.Getenv("AWS_REGION"), sio.Getenv("AWS_DEFAULT_REGION"))
-			fedToken := false
+			cr := engine.ConsoleRequest{SourceProfile: t.sourceProfile, Region: t.region, Endpoint: endpoint,
+				Destination: destination, DurationSeconds: duration}
 			if len(args) > 0 || t.role != "" || t.profile != "" {
 				tg, err := t.build(sio, args)
 				if err != nil {
 					return err
 				}
-				res, err := eng.Assume(ctx, tg.req)
-				if err != nil {
-					return err
-				}
-				creds, region = res.Credentials, res.Region
-			} else {
-				creds, err = eng.CurrentCredentials(ctx, t.sourceProfile, region)
-				if err != nil {
-					return err
-				}
-				if creds.SessionToken == "" {
-					name := firstNonEmpty(sio.Getenv("USER"), sio.Getenv("USERNAME"), "assume-role")
-					creds, err = eng.FederationToken(ctx, creds, name, region, duration)
-					if err != nil {
-						return err
-					}
-					fedToken = true
-				}
+				cr.Target = &tg.req
 			}
-			o := console.Options{Endpoint: endpoint, Destination: destination, Region: region,
-				FederationToken: fedToken, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
-			if !fedToken && duration != 0 {
-				o.SessionDuration = time.Duration(duration) * time.Second
-			}
-			if region != "" {
-				o.Partition = stslimits.PartitionForRegion(region)
-			}
-			url, err := console.SigninURL(ctx, creds, o)
+			url, err := eng.ConsoleURL(c.Context(), cr)
 			if err != nil {
-				return problem.Wrap(problem.Network, err, "console sign-in failed: %s", firstLine(err.Error())).
-					WithHint("check the federation endpoint (--federation-endpoint) and that the credentials are still valid")
+				return err
 			}
 			if open {
-				if err := openBrowser(url); err != nil {
+				if err := openBrowser(sio.Getenv("TMPDIR"), url); err != nil {
 					return problem.Wrap(problem.Internal, err, "cannot open a browser: %s", err.Error()).
 						WithHint("run without --open and paste the URL into your browser")
 				}

@@ -106,7 +106,11 @@ then come from environment variables (AWS_DEFAULT_OUTPUT, AWS_CA_BUNDLE, AWS_END
 				Args: command, Env: childEnv(sio.Environ(), vars), Stdin: sio.In, Stdout: sio.Out, Stderr: sio.Err,
 			})
 			if err != nil {
-				return problem.Wrap(problem.Usage, err, "%s", err.Error())
+				// Not found (127) or not executable (126): the shells' exit codes, so scripts
+				// and `exec`-style callers can tell it from the command's own failure.
+				printError(sio.Err, problem.Wrap(problem.Usage, err, "%s", err.Error()).
+					WithHint("check the command name and PATH (exit %d, as a shell would)", code))
+				return &exitError{code: code}
 			}
 			if code != 0 {
 				return &exitError{code: code}

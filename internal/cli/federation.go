@@ -1,15 +1,10 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/assume-role/assume-role/accounts"
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/saml"
@@ -90,68 +85,25 @@ func (f *federationFlags) applySAML(sio *IO, tg *target, pos positional) error {
 		return problem.New(problem.Usage, "-p/--profile cannot be combined with SAML sign-in").
 			WithHint("give ACCOUNT ROLE or -R ARN to choose a role of the assertion")
 	}
-	src := &engine.SAMLSource{AllowInsecure: f.allowInsecureIdP, AccountNames: accountNames(sio.Getenv)}
-	tg.req.SAML = src
 	if f.samlAssertion != "" {
 		b, err := readAssertion(sio, f.samlAssertion)
 		if err != nil {
 			return err
 		}
-		src.Assertion = b
+		tg.req.SAML = &engine.SAMLSource{AllowInsecure: f.allowInsecureIdP, Assertion: b}
 		return nil
 	}
-	// coinbase's scheme: the assertion comes from the IdP.
-	src.IdPURL = strings.TrimSpace(sio.Getenv("SAML_IDP_ASSERTION_URL"))
-	src.IdPName = strings.TrimSpace(sio.Getenv("SAML_IDP_NAME"))
-	for _, v := range []struct{ name, value string }{{"SAML_IDP_ASSERTION_URL", src.IdPURL}, {"SAML_IDP_NAME", src.IdPName}} {
-		if v.value == "" {
-			return problem.New(problem.Config, "AWS_ASSUME_ROLE_AUTH_SCHEME=saml needs %s", v.name).
-				WithHint("export SAML_IDP_ASSERTION_URL (the IdP endpoint) and SAML_IDP_NAME (the IAM SAML provider name), or pass --saml-assertion FILE")
-		}
+	// coinbase's scheme: the engine reads the IdP settings and the SAML credentials file, and asks
+	// for what is missing on the terminal when the sign-in needs it.
+	eng, err := f.engine(sio)
+	if err != nil {
+		return err
 	}
-	src.BodyTemplate = sio.Getenv("SAML_IDP_REQUEST_BODY_TEMPLATE")
-	if src.BodyTemplate == "" {
-		src.BodyTemplate = saml.DefaultTemplate
+	src, err := eng.CoinbaseSAML(f.allowInsecureIdP)
+	if err != nil {
+		return err
 	}
-	path, explicit := sio.Getenv("SAML_FILE"), true
-	if path == "" {
-		path, explicit = filepath.Join(homeDir(sio.Getenv), ".saml", "credentials"), false
-	}
-	user, password, warn, err := saml.LoadCredentialsFile(path)
-	if warn != "" {
-		fmt.Fprintf(sio.Err, "assume-role: warning: %s\n", warn)
-	}
-	switch {
-	case err != nil && errors.Is(err, fs.ErrNotExist) && !explicit:
-	case err != nil && errors.Is(err, fs.ErrNotExist):
-		return problem.New(problem.Config, "SAML_FILE %s does not exist", path).
-			WithHint("create it with lines username = … and password = … (chmod 600), or unset SAML_FILE to be asked")
-	case err != nil:
-		return problem.Wrap(problem.Config, err, "cannot read the SAML credentials: %s", firstLine(err.Error())).
-			WithHint("the file holds lines username = … and password = …")
-	}
-	src.Username, src.Password = user, password
-	canPrompt := sio.Prompter != nil && !f.noInput(sio) && sio.Prompter.CanPrompt()
-	src.Credentials = func() (string, string, error) {
-		if !canPrompt {
-			return "", "", problem.New(problem.NoCredentials, "no SAML username or password in %s and no terminal to ask on", path).
-				WithHint("add username = … and password = … to %s (chmod 600), or run on a terminal", path)
-		}
-		u, p := user, password
-		var err error
-		if u == "" {
-			if u, err = sio.Prompter.Ask("SAML username: ", ""); err != nil {
-				return "", "", problem.Wrap(problem.Interrupted, err, "no SAML username given")
-			}
-			u = strings.TrimSpace(u)
-		}
-		if p == "" {
-			if p, err = sio.Prompter.Secret("SAML password: "); err != nil {
-				return "", "", problem.Wrap(problem.Interrupted, err, "no SAML password given")
-			}
-		}
-		return u, p, nil
-	}
+	tg.req.SAML = src
 	return nil
 }
 
@@ -186,19 +138,11 @@ func readAssertion(sio *IO, name string) ([]byte, error) {
 	return b, nil
 }
 
-// accountNames maps account IDs to their alias in ~/.aws/accounts, for the role picker.
-func accountNames(getenv func(string) string) map[string]string {
-	a, err := accounts.Load(accountsPath(getenv))
-	if err != nil {
-		return nil
+// engine is a light engine (no cache) that reads the SAML settings; its prompts are the command's.
+func (f *federationFlags) engine(sio *IO) (*engine.Engine, error) {
+	o := engine.Options{Getenv: sio.Getenv, Now: sio.Now, Warn: sio.Err}
+	if !f.noInput(sio) {
+		o.Prompter = sio.Prompter
 	}
-	out := map[string]string{}
-	for _, n := range a.Names() {
-		if id, ok := a.Lookup(n); ok {
-			if _, seen := out[id]; !seen {
-				out[id] = n
-			}
-		}
-	}
-	return out
+	return engine.New(o), nil
 }

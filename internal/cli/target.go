@@ -12,6 +12,7 @@ import (
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/stslimits"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/spf13/pflag"
 )
 
@@ -31,6 +32,7 @@ type targetFlags struct {
 	noInput, debug                                  bool
 	fed                                             federationFlags
 	noRegionPrompt                                  bool
+	timeouts                                        string
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -58,6 +60,7 @@ func (t *targetFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.cacheBackend, "cache-backend", "", "cache backend: "+strings.Join(cache.Backends(), ", ")+" (env ASSUME_ROLE_CACHE_BACKEND)")
 	fs.DurationVar(&t.cacheMargin, "cache-margin", 0, "reuse cached credentials only while more than this remains (env ASSUME_ROLE_CACHE_MARGIN; default 5m)")
 	fs.BoolVar(&t.noInput, "no-input", false, "never prompt (env ASSUME_ROLE_NO_INPUT)")
+	fs.StringVar(&t.timeouts, "timeouts", "", "bounds of every AWS call, e.g. connect=5s,first-byte=10s,total=30s (env ASSUME_ROLE_TIMEOUTS; these are the defaults)")
 	t.fed.role, t.fed.noInputFlag = &t.role, &t.noInput
 	t.fed.register(fs)
 }
@@ -223,15 +226,25 @@ func (t *targetFlags) assume(ctx context.Context, sio *IO, args []string) (*targ
 }
 
 // engine builds an Engine for this command line: cache, prompts, debug trace.
-func (t *targetFlags) engine(sio *IO) (*engine.Engine, error) {
+func (t *targetFlags) engine(sio *IO) (*engine.Engine, error) { return t.engineWith(sio, nil) }
+
+// engineWith builds the Engine with extra middleware for every AWS client (fanout's rate limits).
+func (t *targetFlags) engineWith(sio *IO, apiOptions []func(*middleware.Stack) error) (*engine.Engine, error) {
 	getenv := sio.Getenv
-	o := engine.Options{Getenv: getenv, Now: sio.Now, HTTPClient: sio.HTTPClient, Warn: sio.Err}
+	o := engine.Options{Getenv: getenv, Now: sio.Now, HTTPClient: sio.HTTPClient, Warn: sio.Err, APIOptions: apiOptions}
 	o.Setenv, o.SelfCommand = sio.Setenv, sio.selfCommand // credential_process loops (selfloop.go)
 	if !t.noInput && getenv("ASSUME_ROLE_NO_INPUT") == "" {
 		o.Prompter = sio.Prompter
 	}
 	if t.debug {
 		o.Debug = sio.Err
+	}
+	if spec := firstNonEmpty(t.timeouts, getenv(engine.TimeoutsEnvVar)); spec != "" {
+		to, err := engine.ParseTimeouts(spec)
+		if err != nil {
+			return nil, err
+		}
+		o.Timeouts = to
 	}
 	if !t.noCache {
 		c, err := t.openCache(sio)
@@ -257,6 +270,7 @@ func (t *targetFlags) openCache(sio *IO) (*cache.Cache, error) {
 		}
 	}
 	o := cache.Options{Backend: backend, Dir: getenv("ASSUME_ROLE_CACHE_DIR"), Margin: margin, Now: sio.Now}
+	o.Waiting = func(msg string) { fmt.Fprintln(sio.Err, "assume-role: "+msg) }
 	if pass := getenv("ASSUME_ROLE_CACHE_PASSPHRASE"); pass != "" {
 		o.Passphrase = func() (string, error) { return pass, nil }
 	} else if sio.Prompter != nil {

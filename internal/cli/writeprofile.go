@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,7 +10,6 @@ import (
 	"github.com/assume-role/assume-role/credfile"
 	"github.com/assume-role/assume-role/engine"
 	"github.com/assume-role/assume-role/problem"
-	"gopkg.in/ini.v1"
 )
 
 // credentialsPath is the shared credentials file the SDKs read.
@@ -17,23 +17,24 @@ func credentialsPath(getenv func(string) string) string {
 	return firstNonEmpty(getenv("AWS_SHARED_CREDENTIALS_FILE"), filepath.Join(homeDir(getenv), ".aws", "credentials"))
 }
 
-// checkProfileName rejects, before any network call, a name that cannot be a section header or
-// that holds long-term keys today (overwriting the source keys with temporary ones would lock the
-// user out once they expire).
+// checkProfileName rejects, before any network call, a name the SDKs would not read back as
+// written, and a credentials file that WriteProfile would refuse: read-only, not a regular file,
+// too large, or holding long-term keys in that profile today (overwriting the source keys with
+// temporary ones would lock the user out once they expire).
 func checkProfileName(getenv func(string) string, name string) error {
-	if strings.TrimSpace(name) == "" || strings.ContainsAny(name, "[]\r\n") || strings.TrimSpace(name) != name {
-		return problem.New(problem.Usage, "invalid --write-profile %q: a profile name has no brackets, line breaks or surrounding spaces", name)
-	}
 	path := credentialsPath(getenv)
-	f, err := ini.LoadSources(ini.LoadOptions{Loose: true}, path)
-	if err != nil {
-		return nil // missing or unreadable: WriteProfile reports real problems
-	}
-	if s, err := f.GetSection(name); err == nil && s.HasKey("aws_access_key_id") && !s.HasKey("aws_session_token") {
+	err := credfile.CheckTarget(path, name)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, credfile.ErrInvalid):
+		return problem.New(problem.Usage, "invalid --write-profile %q: %s", name, strings.TrimPrefix(firstLine(err.Error()), "credfile: invalid profile: ")).
+			WithHint("a profile name is letters, digits and %s; the AWS CLI and the SDKs read others differently", credfile.NameSymbols)
+	case errors.Is(err, credfile.ErrLongTermKeys):
 		return problem.New(problem.Usage, "profile %q in %s holds long-term keys; --write-profile will not overwrite them", name, path).
 			WithHint("choose another profile name, e.g. --write-profile %s-role", name)
 	}
-	return nil
+	return problem.Wrap(problem.Config, err, "cannot write profile %q to %s: %s", name, path, strings.TrimPrefix(firstLine(err.Error()), "credfile: "))
 }
 
 // writeProfile stores res as a profile of the shared credentials file.

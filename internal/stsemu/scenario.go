@@ -68,6 +68,15 @@ type Scenario struct {
 	RoleCredentialLifetimeSeconds int `json:"role_credential_lifetime_seconds,omitempty"`
 	// ThrottleFirstN makes the first N API requests fail with Throttling.
 	ThrottleFirstN int `json:"throttle_first_n,omitempty"`
+	// ThrottleRPS, when > 0, answers STS and IAM requests beyond this many per second (a token
+	// bucket with a one-second burst) with Throttling, as STS does over its quota.
+	ThrottleRPS float64 `json:"throttle_rps,omitempty"`
+	// OrgThrottleRPS does the same for Organizations, with TooManyRequestsException.
+	OrgThrottleRPS float64 `json:"org_throttle_rps,omitempty"`
+	// LatencyMillis delays every API answer (benchmarks: a remote service's round trip).
+	LatencyMillis int `json:"latency_ms,omitempty"`
+	// Organization, when set, is served through the Organizations API (see orgs.go).
+	Organization *Organization `json:"organization,omitempty"`
 }
 
 // User is an IAM user with one access key.
@@ -305,6 +314,12 @@ func (s *Scenario) Validate() error {
 		if p.Issuer == "" || p.HS256Secret == "" || len(p.Audiences) == 0 {
 			bad("oidc provider %s: issuer, audiences and hs256_secret are required", p.ARN)
 		}
+	}
+	if s.Organization != nil {
+		errs = append(errs, s.Organization.validate()...)
+	}
+	if s.ThrottleRPS < 0 || s.OrgThrottleRPS < 0 || s.LatencyMillis < 0 {
+		bad("throttle_rps, org_throttle_rps and latency_ms must not be negative")
 	}
 	if s.CredentialLifetimeSeconds < 0 || s.RoleCredentialLifetimeSeconds < 0 || s.ThrottleFirstN < 0 {
 		bad("credential_lifetime_seconds and throttle_first_n must not be negative")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // LogEntry is one request as recorded by the emulator. Secret-bearing
@@ -58,6 +60,8 @@ type Server struct {
 	roles        map[string]*Role
 	usedCodes    map[string]map[string]bool // serial -> used codes
 	signinTokens map[string]signinToken
+
+	stsLimiter, orgLimiter *rate.Limiter // nil: no throttling
 }
 
 type sessionKind int
@@ -133,6 +137,12 @@ func New(sc *Scenario, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	if sc.ThrottleRPS > 0 {
+		s.stsLimiter = rate.NewLimiter(rate.Limit(sc.ThrottleRPS), max(1, int(sc.ThrottleRPS)))
+	}
+	if sc.OrgThrottleRPS > 0 {
+		s.orgLimiter = rate.NewLimiter(rate.Limit(sc.OrgThrottleRPS), max(1, int(sc.OrgThrottleRPS)))
+	}
 	for _, u := range sc.Users {
 		s.usersByKey[u.AccessKeyID] = u
 	}
@@ -177,6 +187,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/federation" && r.Method == http.MethodGet:
 		s.serveFederation(w, r)
 	default:
+		if s.sc.LatencyMillis > 0 {
+			select {
+			case <-time.After(time.Duration(s.sc.LatencyMillis) * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), orgsTargetPrefix) {
+			s.serveOrganizations(w, r)
+			return
+		}
 		s.serveAPI(w, r)
 	}
 }
@@ -229,6 +250,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		ns = nsIAM
 	}
 
+	if s.stsLimiter != nil && !s.stsLimiter.Allow() {
+		aerr := &apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"}
+		entry.ErrorCode = aerr.Code
+		s.record(entry)
+		writeXMLError(w, ns, reqID, aerr)
+		return
+	}
 	result, aerr := s.handle(r, body, params, sig, aerr, service, &entry)
 	if aerr != nil {
 		entry.ErrorCode = aerr.Code
@@ -406,4 +434,12 @@ func (s *Server) issue(sess *session, durationSeconds int) *session {
 
 func (sess *session) xml() xmlCredentials {
 	return xmlCredentials{AccessKeyID: sess.akid, SecretAccessKey: sess.secret, SessionToken: sess.token, Expiration: awsTime(sess.expires)}
+}
+
+// RevokeSessions forgets every temporary credential issued so far, as when an administrator revokes
+// sessions: later calls signed with them fail with InvalidClientTokenId.
+func (s *Server) RevokeSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions = map[string]*session{}
 }

@@ -2,6 +2,7 @@ package keyring
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,10 @@ import (
 	jose "github.com/dvsekhvalnov/jose2go"
 	"github.com/mtibben/percent"
 )
+
+// ErrDecrypt is wrapped by Get's error when an item does not decrypt with the
+// passphrase (a wrong passphrase, or a damaged file).
+var ErrDecrypt = errors.New("cannot decrypt the item with this passphrase")
 
 func init() {
 	supportedBackends[FileBackend] = opener(func(cfg Config) (Keyring, error) {
@@ -87,7 +92,7 @@ func (k *fileKeyring) Get(key string) (Item, error) {
 
 	payload, _, err := jose.Decode(string(bytes), k.password)
 	if err != nil {
-		return Item{}, err
+		return Item{}, fmt.Errorf("%w: %v", ErrDecrypt, err)
 	}
 
 	var decoded Item

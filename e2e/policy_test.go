@@ -175,3 +175,32 @@ func TestPolicyRoundTrip(t *testing.T) {
 	w.fail(5, "refuses", "doctor", "--trust-policy", policyFile, "--as", "arn:aws:iam::111111111111:user/engineers/bob", "-I", "prowler-ext-1", "--role-session-name", "prowler-1")
 	w.fail(2, "go together", "doctor", "--trust-policy", policyFile)
 }
+
+// TestPolicyFanoutFile: `policy profile --format fanout` prints the role ARNs and the fanout command
+// line that assumes them with the external ID; fanout runs it in every account.
+func TestPolicyFanoutFile(t *testing.T) {
+	w := newWorld(t, nil)
+	out := w.ok("policy", "profile", "--role-name", "ext", "--from-account", "111111111111", "--external-id", "ext-123",
+		"--account", "222222222222", "--account", "333333333333", "--format", "fanout").stdout
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || lines[1] != "arn:aws:iam::222222222222:role/ext" || lines[2] != "arn:aws:iam::333333333333:role/ext" {
+		t.Fatalf("fanout file:\n%s", out)
+	}
+	file := w.write("accounts.txt", out)
+	_, cmdline, ok := strings.Cut(lines[0], "run: ")
+	if !ok || !strings.HasSuffix(cmdline, " -- CMD") {
+		t.Fatalf("no command line in %q", lines[0])
+	}
+	args := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(cmdline, "assume-role "), " -- CMD"))
+	for i, a := range args {
+		if a == "@FILE" {
+			args[i] = "@" + file
+		}
+	}
+	r := w.ok(append(args, "--", "sh", "-c", "echo $AWS_ACCOUNT_ID")...)
+	for _, acct := range []string{"222222222222", "333333333333"} {
+		if !strings.Contains(r.stdout, acct) {
+			t.Errorf("fanout output lacks %s:\n%s", acct, r)
+		}
+	}
+}

@@ -191,7 +191,8 @@ func newPolicyProfileCmd(sio *IO) *cobra.Command {
 		Long: `Prints, for each --account, a ~/.aws/config profile that assumes the role with what its trust policy
 requires (external_id, mfa_serial, a role_session_name matching --session-name-pattern), from the same
 flags as the other policy commands. --format accounts prints the ~/.aws/accounts aliases of the
-accounts named with --name ACCOUNT=ALIAS instead.`,
+accounts named with --name ACCOUNT=ALIAS instead; --format fanout the role ARNs for
+assume-role fanout --accounts @FILE, after the command line that assumes them.`,
 		Example: `  assume-role policy profile --role-name ProwlerScan --external-id 7c0c3b2a --account 222222222222 >> ~/.aws/config`,
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
@@ -213,8 +214,10 @@ accounts named with --name ACCOUNT=ALIAS instead.`,
 				b, err = policy.Profiles(&f.s, o)
 			case "accounts":
 				b, err = policy.AccountsFile(&f.s, o.Names)
+			case "fanout":
+				b, err = policy.FanoutAccounts(&f.s, o)
 			default:
-				return problem.New(problem.Usage, "--format %q: want config or accounts", format)
+				return problem.New(problem.Usage, "--format %q: want config, accounts or fanout", format)
 			}
 			if err != nil {
 				return err
@@ -229,7 +232,7 @@ accounts named with --name ACCOUNT=ALIAS instead.`,
 	cmd.Flags().StringVar(&o.Region, "region", "", "region written into each profile")
 	cmd.Flags().StringVar(&o.SessionName, "session-name", "", "role_session_name (default: from --session-name-pattern)")
 	cmd.Flags().StringSliceVar(&names, "name", nil, "name the profile of an account: ACCOUNT=NAME (repeatable)")
-	cmd.Flags().StringVar(&format, "format", "config", "config (~/.aws/config profiles) or accounts (~/.aws/accounts aliases)")
+	cmd.Flags().StringVar(&format, "format", "config", "config (~/.aws/config profiles), accounts (~/.aws/accounts aliases) or fanout (a file for fanout --accounts @FILE)")
 	return cmd
 }
 

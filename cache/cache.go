@@ -26,6 +26,10 @@ const EntryVersion = 1
 const (
 	KindSession = "session" // from sts:GetSessionToken
 	KindRole    = "role"    // from sts:AssumeRole (or a variant)
+	// KindAssertion holds a SAML assertion (Secret) until its NotOnOrAfter.
+	KindAssertion = "saml-assertion"
+	// KindPassword holds an identity provider password (Secret) the user asked to remember.
+	KindPassword = "password"
 )
 
 // Defaults for [Options].
@@ -63,6 +67,9 @@ type Entry struct {
 	MFA bool `json:"MFA,omitempty"`
 	// Created is when the credentials were obtained; Put defaults it to now.
 	Created time.Time `json:"Created"`
+	// Secret is the payload of the KindAssertion and KindPassword entries, which
+	// hold no credentials.
+	Secret string `json:"Secret,omitempty"`
 }
 
 // String describes the entry without its secret key and session token.
@@ -79,6 +86,11 @@ func (e *Entry) check() error {
 	switch {
 	case e == nil:
 		return errors.New("no entry")
+	case e.Kind == KindAssertion || e.Kind == KindPassword:
+		if e.Secret == "" || e.Expiration.IsZero() {
+			return errors.New("secret entry without secret or expiration")
+		}
+		return nil
 	case e.AccessKeyID == "":
 		return errors.New("entry has no access key id")
 	case e.SecretAccessKey == "":
@@ -329,12 +341,23 @@ func (c *Cache) Lookup(k Key) (*Entry, bool) {
 // lookup is Lookup by id; its error is ErrWrongPassphrase, where a miss would
 // silently replace the entry with one under another passphrase.
 func (c *Cache) lookup(id string) (*Entry, bool, error) {
+	return c.lookupMargin(id, c.margin)
+}
+
+// LookupMargin is Lookup with another margin, for short-lived entries such as
+// SAML assertions (valid for a few minutes).
+func (c *Cache) LookupMargin(k Key, margin time.Duration) (*Entry, bool) {
+	e, ok, _ := c.lookupMargin(k.ID(), margin)
+	return e, ok
+}
+
+func (c *Cache) lookupMargin(id string, margin time.Duration) (*Entry, bool, error) {
 	e, err := c.load(id)
 	if e == nil {
 		return nil, false, err
 	}
-	if left := e.Expiration.Sub(c.now()); left <= c.margin {
-		c.debugf("cache: entry %s expires in %s (margin %s): miss", id, left.Round(time.Second), c.margin)
+	if left := e.Expiration.Sub(c.now()); left <= margin {
+		c.debugf("cache: entry %s expires in %s (margin %s): miss", id, left.Round(time.Second), margin)
 		return nil, false, nil
 	}
 	return e, true, nil
@@ -373,8 +396,14 @@ func (c *Cache) load(id string) (*Entry, error) {
 // unchanged and nothing is stored; a failure to store the fetched entry is
 // only reported through Options.Debugf.
 func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch func(context.Context) (*Entry, error)) (e *Entry, cached bool, err error) {
+	return c.GetOrFetchMargin(ctx, k, c.margin, fetch)
+}
+
+// GetOrFetchMargin is GetOrFetch with another margin, for short-lived entries
+// such as SAML assertions.
+func (c *Cache) GetOrFetchMargin(ctx context.Context, k Key, margin time.Duration, fetch func(context.Context) (*Entry, error)) (e *Entry, cached bool, err error) {
 	id := k.ID()
-	if e, ok, err := c.lookup(id); ok || err != nil {
+	if e, ok, err := c.lookupMargin(id, margin); ok || err != nil {
 		return e, ok, err
 	}
 	if c.lockDir != "" {
@@ -383,7 +412,7 @@ func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch func(context.Contex
 			return nil, false, err
 		}
 		defer unlock()
-		if e, ok, err := c.lookup(id); ok || err != nil {
+		if e, ok, err := c.lookupMargin(id, margin); ok || err != nil {
 			return e, ok, err
 		}
 	}

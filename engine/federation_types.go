@@ -16,7 +16,24 @@ type SAMLSource struct {
 	// AccountNames maps account IDs to aliases (from ~/.aws/accounts) for the role picker.
 	AccountNames map[string]string
 
+	// CredentialsFile names the file Username and Password came from, for messages.
+	CredentialsFile string
+
+	// IdP, when set, signs in at OneLogin or Okta directly.
+	IdP *IdPSource
+
 	// Credentials returns the user name and password when they are not set (from SAML_FILE /
 	// ~/.saml/credentials or a prompt). Called only when the IdP must be asked.
 	Credentials func() (user, password string, err error)
+}
+
+// IdPSource is a direct sign-in at OneLogin or Okta (AWS_ASSUME_ROLE_AUTH_SCHEME=onelogin|okta,
+// --idp): the engine reads the vendor's configuration (its file in the user's configuration
+// folder and ONELOGIN_*/OKTA_* variables, through Options.Getenv), signs in, handles MFA and hands
+// the assertion to the SAML path. SAMLSource.Username and Password, when set (~/.saml/credentials),
+// are used before a prompt.
+type IdPSource struct {
+	Vendor           string // "onelogin" or "okta"
+	MFADevice        string // --mfa-device: the device (ID or name) to use without asking
+	RememberPassword bool   // --remember-password: keep the password in the cache's keyring backend
 }

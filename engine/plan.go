@@ -577,6 +577,9 @@ func (e *Engine) planSAML(_ context.Context, p *Plan) error {
 	if req.SAML.IdPURL != "" {
 		label = "SAML identity provider " + redactURL(req.SAML.IdPURL)
 	}
+	if req.SAML.IdP != nil {
+		label = "SAML assertion from a direct " + req.SAML.IdP.Vendor + " sign-in (cached while valid)"
+	}
 	p.Source = Source{Kind: SourceFederated, Origin: "SAML", Label: label, descriptor: "anonymous"}
 	h := Hop{Kind: HopSAML, RoleARN: req.RoleARN, SessionNameFrom: "the assertion's RoleSessionName"}
 	p.Hops = append(p.Hops, h)

@@ -115,14 +115,14 @@ func (r *Request) Validate() error {
 	}
 	switch strings.ToLower(r.Scheme) {
 	case "", "bastion":
-	case "saml":
+	case "saml", "onelogin", "okta":
 		if r.SAML == nil {
 			return problem.New(problem.Usage, "the saml auth scheme needs a SAML source").
 				WithHint("set SAML_IDP_ASSERTION_URL and SAML_IDP_NAME, or pass --saml-assertion FILE")
 		}
 	default:
 		return problem.New(problem.Usage, "unknown auth scheme %q", r.Scheme).
-			WithHint("AWS_ASSUME_ROLE_AUTH_SCHEME is bastion (default) or saml")
+			WithHint("AWS_ASSUME_ROLE_AUTH_SCHEME is bastion (default), saml, onelogin or okta")
 	}
 	return nil
 }

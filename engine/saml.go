@@ -86,7 +86,7 @@ func checkFederatedFlags(req Request, what string) error {
 	}{
 		{req.ExternalID != "", "--external-id"},
 		{req.SerialNumber != "", "--serial-number"},
-		{req.TokenCode != "", "an MFA code"},
+		{req.TokenCode != "" && (req.SAML == nil || req.SAML.IdP == nil), "an MFA code"},
 		{req.AskMFASerial, "--mfa"},
 		{req.MFAOnAssume, "--mfa-on-assume"},
 		{len(req.Tags) > 0, "--tags"},
@@ -177,6 +177,7 @@ type samlSignIn struct {
 	src       *SAMLSource
 	assertion *saml.Assertion // nil until given or fetched
 	coinbase  bool            // the assertion comes from the IdP (coinbase's scheme)
+	vendor    *vendorSignIn   // the assertion comes from OneLogin or Okta
 	role      saml.Role       // the chosen role and its provider
 	target    *fedTarget
 	duration  int // requested (or default) duration, before the SessionDuration cap
@@ -189,6 +190,9 @@ type samlSignIn struct {
 func (e *Engine) assumeSAML(ctx context.Context, req Request) (*Result, error) {
 	if err := checkFederated(req, "SAML"); err != nil {
 		return nil, err
+	}
+	if req.SAML.IdP != nil {
+		return e.assumeVendor(ctx, req)
 	}
 	s := &samlSignIn{src: req.SAML, duration: req.DurationSeconds, explicit: req.DurationSeconds != 0}
 	if s.duration == 0 {
@@ -440,6 +444,9 @@ func (e *Engine) fetchSAML(ctx context.Context, req Request, s *samlSignIn) (*ca
 	label := s.role.RoleARN + " via SAML assertion"
 	if s.coinbase {
 		label = s.role.RoleARN + " via SAML IdP " + redactURL(s.src.IdPURL)
+	}
+	if s.vendor != nil {
+		label = s.role.RoleARN + " via " + s.vendor.name + " (" + s.vendor.user + ")"
 	}
 	return entryFrom(out.Credentials, out.AssumedRoleUser, s.target.account, label, e.now()), nil
 }

@@ -27,22 +27,9 @@ func (e *Engine) CoinbaseSAML(allowInsecure bool) (*SAMLSource, error) {
 		}
 	}
 	src.BodyTemplate = firstSet(e.getenv("SAML_IDP_REQUEST_BODY_TEMPLATE"), saml.DefaultTemplate)
-	path, explicit := e.getenv("SAML_FILE"), true
-	if path == "" {
-		path, explicit = filepath.Join(e.home(), ".saml", "credentials"), false
-	}
-	user, password, warn, err := saml.LoadCredentialsFile(path)
-	if warn != "" {
-		fmt.Fprintf(e.warn, "assume-role: warning: %s\n", warn)
-	}
-	switch {
-	case err != nil && errors.Is(err, fs.ErrNotExist) && !explicit:
-	case err != nil && errors.Is(err, fs.ErrNotExist):
-		return nil, problem.New(problem.Config, "SAML_FILE %s does not exist", path).
-			WithHint("create it with lines username = … and password = … (chmod 600), or unset SAML_FILE to be asked")
-	case err != nil:
-		return nil, problem.Wrap(problem.Config, err, "cannot read the SAML credentials: %s", oneLine(err)).
-			WithHint("the file holds lines username = … and password = …")
+	user, password, path, err := e.samlCredentialsFile()
+	if err != nil {
+		return nil, err
 	}
 	src.Username, src.Password = user, password
 	src.Credentials = func() (string, string, error) {
@@ -83,4 +70,38 @@ func (e *Engine) accountNames() map[string]string {
 		}
 	}
 	return out
+}
+
+// IdPSAML builds the source of a direct OneLogin or Okta sign-in; SAML_FILE or ~/.saml/credentials
+// may hold the username and password, as for coinbase's scheme.
+func (e *Engine) IdPSAML(idp *IdPSource) (*SAMLSource, error) {
+	user, password, path, err := e.samlCredentialsFile()
+	if err != nil {
+		return nil, err
+	}
+	return &SAMLSource{AccountNames: e.accountNames(), IdP: idp, Username: user, Password: password, CredentialsFile: path}, nil
+}
+
+// samlCredentialsFile reads SAML_FILE or ~/.saml/credentials (username = …, password = …); a
+// missing default file is no error.
+func (e *Engine) samlCredentialsFile() (user, password, path string, err error) {
+	path, explicit := e.getenv("SAML_FILE"), true
+	if path == "" {
+		path, explicit = filepath.Join(e.home(), ".saml", "credentials"), false
+	}
+	user, password, warn, err := saml.LoadCredentialsFile(path)
+	if warn != "" {
+		fmt.Fprintf(e.warn, "assume-role: warning: %s\n", warn)
+	}
+	switch {
+	case err != nil && errors.Is(err, fs.ErrNotExist) && !explicit:
+		return "", "", path, nil
+	case err != nil && errors.Is(err, fs.ErrNotExist):
+		return "", "", path, problem.New(problem.Config, "SAML_FILE %s does not exist", path).
+			WithHint("create it with lines username = … and password = … (chmod 600), or unset SAML_FILE to be asked")
+	case err != nil:
+		return "", "", path, problem.Wrap(problem.Config, err, "cannot read the SAML credentials: %s", oneLine(err)).
+			WithHint("the file holds lines username = … and password = …")
+	}
+	return user, password, path, nil
 }

@@ -19,6 +19,9 @@ type federationFlags struct {
 	samlAssertion        string
 	allowInsecureIdP     bool
 	webIdentityTokenFile string
+	idp                  string // --idp onelogin|okta
+	mfaDevice            string
+	rememberPassword     bool
 	role                 *string // -R, owned by targetFlags
 	noInputFlag          *bool   // --no-input, owned by targetFlags
 }
@@ -26,6 +29,9 @@ type federationFlags struct {
 func (f *federationFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.samlAssertion, "saml-assertion", "", "sign in with this SAML response (base64 or XML) from any IdP: FILE, or - for stdin")
 	fs.BoolVar(&f.allowInsecureIdP, "allow-insecure-idp", false, "allow a plain http SAML_IDP_ASSERTION_URL on another host (the password travels in clear)")
+	fs.StringVar(&f.idp, "idp", "", "sign in at this identity provider directly: onelogin or okta (env AWS_ASSUME_ROLE_AUTH_SCHEME)")
+	fs.StringVar(&f.mfaDevice, "mfa-device", "", "with --idp: the MFA device (ID or name) to use without asking")
+	fs.BoolVar(&f.rememberPassword, "remember-password", false, "with --idp: keep the IdP password in the cache's keyring backend after a successful sign-in")
 	fs.StringVar(&f.webIdentityTokenFile, "web-identity-token-file", "", "sign in with the OIDC token in FILE (AssumeRoleWithWebIdentity; env AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN)")
 }
 
@@ -41,6 +47,17 @@ func (f *federationFlags) noInput(sio *IO) bool {
 // IdP's assertion given with --saml-assertion; web identity comes from --web-identity-token-file
 // or, when no other target is given, AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN.
 func (f *federationFlags) apply(sio *IO, tg *target, pos positional) (federated bool, err error) {
+	vendor := strings.ToLower(strings.TrimSpace(f.idp))
+	if scheme := strings.ToLower(strings.TrimSpace(sio.Getenv("AWS_ASSUME_ROLE_AUTH_SCHEME"))); vendor == "" && (scheme == "onelogin" || scheme == "okta") {
+		vendor = scheme
+	}
+	if vendor != "" {
+		return true, f.applyVendor(sio, tg, vendor)
+	}
+	if f.mfaDevice != "" || f.rememberPassword {
+		return false, problem.New(problem.Usage, "--mfa-device and --remember-password apply to a OneLogin or Okta sign-in").
+			WithHint("add --idp onelogin|okta, or set AWS_ASSUME_ROLE_AUTH_SCHEME")
+	}
 	samlScheme := strings.EqualFold(strings.TrimSpace(sio.Getenv("AWS_ASSUME_ROLE_AUTH_SCHEME")), "saml")
 	useSAML := samlScheme || f.samlAssertion != ""
 	switch {
@@ -145,4 +162,29 @@ func (f *federationFlags) engine(sio *IO) (*engine.Engine, error) {
 		o.Prompter = sio.Prompter
 	}
 	return engine.New(o), nil
+}
+
+// applyVendor prepares a direct OneLogin or Okta sign-in (--idp, AWS_ASSUME_ROLE_AUTH_SCHEME); the
+// engine reads the vendor's configuration. ~/.saml/credentials (or SAML_FILE) may hold the username
+// and password, as for coinbase's scheme.
+func (f *federationFlags) applyVendor(sio *IO, tg *target, vendor string) error {
+	switch {
+	case vendor != "onelogin" && vendor != "okta":
+		return problem.New(problem.Usage, "unknown identity provider %q", vendor).WithHint("use --idp onelogin or --idp okta")
+	case f.samlAssertion != "" || f.webIdentityTokenFile != "":
+		return problem.New(problem.Usage, "--idp %s cannot be combined with --saml-assertion or --web-identity-token-file", vendor)
+	case tg.req.Profile != "":
+		return problem.New(problem.Usage, "-p/--profile cannot be combined with a %s sign-in", vendor).
+			WithHint("give ACCOUNT ROLE or -R ARN to choose a role of the assertion")
+	}
+	eng, err := f.engine(sio)
+	if err != nil {
+		return err
+	}
+	src, err := eng.IdPSAML(&engine.IdPSource{Vendor: vendor, MFADevice: f.mfaDevice, RememberPassword: f.rememberPassword})
+	if err != nil {
+		return err
+	}
+	tg.req.SAML = src
+	return nil
 }

@@ -18,6 +18,10 @@ var hintFlags = map[string]bool{
 	"strict-duration": true, "no-cache": true, "cache-backend": true, "cache-margin": true,
 	"no-input": true, "saml-assertion": true, "allow-insecure-idp": true, "web-identity-token-file": true,
 	"timeouts": true,
+	"idp":      true,
+
+	"mfa-device":        false, // the repeated command finds the cached credentials
+	"remember-password": false, // done already
 
 	"token-code":    false, // a secret
 	"output":        false, // the eval picks the shell's format

@@ -2,8 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/assume-role/assume-role/internal/stsemu"
 )
@@ -120,5 +125,34 @@ func TestDoctorOnlineOK(t *testing.T) {
 	w.ok("-R", "arn:aws:iam::222222222222:role/ops/deploy", "-o", "json")
 	if n := w.count("AssumeRole"); n != 3 {
 		t.Errorf("the switch after doctor made %d AssumeRole calls in all, want 3 (doctor caches nothing)", n)
+	}
+}
+
+// TestDoctorOnlineClockSkew: the skew comes from the Date of AWS's answer. A loopback proxy in front
+// of the emulator stamps its answers 20 minutes ahead, as a far-off clock would look.
+func TestDoctorOnlineClockSkew(t *testing.T) {
+	w := newWorld(t, nil)
+	target, err := url.Parse(w.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		r.Header.Set("Date", time.Now().Add(20*time.Minute).UTC().Format(http.TimeFormat))
+		return nil
+	}
+	ps := httptest.NewServer(proxy)
+	t.Cleanup(ps.Close)
+	w.env["AWS_ENDPOINT_URL_STS"] = ps.URL
+	r := w.ok("doctor", "--online", "prod", "read", "--json")
+	var rep struct {
+		Skew int `json:"clock_skew_seconds"`
+	}
+	decodeJSON(t, r.stdout, &rep)
+	if rep.Skew < 1190 || rep.Skew > 1210 {
+		t.Errorf("clock_skew_seconds = %d, want about 1200", rep.Skew)
+	}
+	if txt := w.ok("doctor", "--online", "prod", "read").stdout; !strings.Contains(txt, " s behind AWS's: too far, signatures may be refused") {
+		t.Errorf("text report:\n%s", txt)
 	}
 }

@@ -153,6 +153,7 @@ func subcommands() []subcommand {
 		{"version", func(sio *IO, _ *rootOptions) *cobra.Command { return newVersionCmd(sio) }},
 		{"whoami", func(sio *IO, _ *rootOptions) *cobra.Command { return newWhoamiCmd(sio) }},
 		{"doctor", func(sio *IO, _ *rootOptions) *cobra.Command { return newDoctorCmd(sio) }},
+		{"policy", func(sio *IO, _ *rootOptions) *cobra.Command { return newPolicyCmd(sio) }},
 		{"credential-process", func(sio *IO, _ *rootOptions) *cobra.Command { return newCredentialProcessCmd(sio) }},
 		{"prompt", func(sio *IO, _ *rootOptions) *cobra.Command { return newPromptCmd(sio) }},
 		{"exec", func(sio *IO, _ *rootOptions) *cobra.Command { return newExecCmd(sio) }},

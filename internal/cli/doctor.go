@@ -12,15 +12,32 @@ import (
 func newDoctorCmd(sio *IO) *cobra.Command {
 	var t targetFlags
 	var asJSON bool
+	var te trustEvalFlags
+	var online bool
 	cmd := &cobra.Command{
 		Use:   "doctor [ACCOUNT] [ROLE] [MFA_TOKEN] [REGION] [flags]",
 		Short: "Explain what a switch would do, hop by hop, without calling AWS",
 		Long: `Prints the resolution plan of the same target and flags as a switch: the source and why it was
 chosen, each STS call with every parameter it will send (never a secret), whether MFA is used and why,
 the effective duration and the one-hour chaining cap, which cache entries would be used and how long
-they have left, the region and the STS endpoint. Nothing is sent to AWS and nothing is prompted for.`,
+they have left, the region and the STS endpoint. Nothing is sent to AWS and nothing is prompted for.
+
+With --trust-policy FILE --as PRINCIPAL_ARN it evaluates a role trust policy locally, like STS would,
+for that caller with the request's --external-id, --mfa (--mfa-age), --org-id, --role-session-name,
+--tags and --source-identity, and says which statement allows the call or why none does (exit 5).
+
+With --online it also calls AWS: GetCallerIdentity of the source (who it is, whether the STS region is
+enabled, the clock skew from the answer's Date), a probe AssumeRole of 900 s without the cache, then one
+of the requested duration; a failure is explained by ranked causes and exits with its class's code.
+--trust-policy FILE then names the exact cause of an AccessDenied.`,
 		Args: cobra.MaximumNArgs(4),
 		RunE: func(c *cobra.Command, args []string) error {
+			if te.active() && !online {
+				return te.run(sio, &t, args, asJSON)
+			}
+			if err := te.stray(online); err != nil {
+				return err
+			}
 			t.debug, _ = c.Flags().GetBool("debug")
 			t.noInput, t.noRegionPrompt = true, true
 			tg, err := t.build(sio, args)
@@ -30,6 +47,9 @@ they have left, the region and the STS endpoint. Nothing is sent to AWS and noth
 			eng, err := t.engine(sio)
 			if err != nil {
 				return err
+			}
+			if online {
+				return runDoctorOnline(c.Context(), sio, eng, tg.req, te.file, te.orgID, asJSON)
 			}
 			rep, err := eng.Doctor(c.Context(), tg.req)
 			if err != nil {
@@ -44,6 +64,8 @@ they have left, the region and the STS endpoint. Nothing is sent to AWS and noth
 	}
 	t.register(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	te.register(cmd.Flags())
+	cmd.Flags().BoolVar(&online, "online", false, "also call AWS: the source's identity, the clock, a probe AssumeRole; explain a failure (exit code per failure class)")
 	cmd.ValidArgsFunction = completeTargets(sio)
 	registerCompletions(cmd, sio)
 	return cmd

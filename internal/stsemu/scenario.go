@@ -53,6 +53,9 @@ type Scenario struct {
 	SAMLProviders []*SAMLProvider `json:"saml_providers,omitempty"`
 	// OIDCProviders are the OpenID Connect identity providers known to IAM.
 	OIDCProviders []*OIDCProvider `json:"oidc_providers,omitempty"`
+	// OrganizationIDs maps account IDs to the ID of the AWS Organization they belong to
+	// ("o-" and 10–32 lower-case letters or digits): the aws:PrincipalOrgID of their principals.
+	OrganizationIDs map[string]string `json:"organization_ids,omitempty"`
 	// DisabledRegions answer RegionDisabledException to signed STS calls.
 	DisabledRegions []string `json:"disabled_regions,omitempty"`
 	// AssumeSecureTransport makes aws:SecureTransport true even over plain HTTP.
@@ -152,6 +155,7 @@ type OIDCProvider struct {
 
 var (
 	reAccount  = regexp.MustCompile(`^[0-9]{12}$`)
+	reOrgID    = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	reRoleARN  = regexp.MustCompile(`^arn:(aws[a-z-]*):iam::([0-9]{12}):role/((?:[\x21-\x7e]+/)*)([\w+=,.@-]{1,64})$`)
 	reSAMLARN  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):saml-provider/[\w.-]+$`)
 	reOIDCARN  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):oidc-provider/.+$`)
@@ -197,6 +201,14 @@ func (s *Scenario) Validate() error {
 	for id := range s.Accounts {
 		if !reAccount.MatchString(id) {
 			bad("account %q: not a 12-digit account ID", id)
+		}
+	}
+	for id, org := range s.OrganizationIDs {
+		if !reAccount.MatchString(id) {
+			bad("organization_ids: %q is not a 12-digit account ID", id)
+		}
+		if !reOrgID.MatchString(org) {
+			bad("organization_ids: account %s: %q is not an organization ID (o-…)", id, org)
 		}
 	}
 	keys := map[string]bool{}

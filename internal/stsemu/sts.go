@@ -56,6 +56,9 @@ func (s *Server) baseContext(c *caller, mfaTime time.Time) map[string][]string {
 	default:
 		ctx["aws:principaltype"] = []string{"FederatedUser"}
 	}
+	if org := s.principalOrgID(c.account()); org != "" {
+		ctx["aws:principalorgid"] = []string{org}
+	}
 	if c.sess != nil {
 		ctx["aws:tokenissuetime"] = []string{awsTime(c.sess.issued)}
 	}
@@ -261,4 +264,16 @@ func (s *Server) getFederationToken(c *caller, p url.Values) (any, *apiError) {
 	res.FederatedUser.FederatedUserID = sess.userID
 	res.FederatedUser.Arn = sess.arn
 	return res, nil
+}
+
+// principalOrgID is the organization of an account: organization_ids, else the scenario's
+// organization when the account is one of its accounts.
+func (s *Server) principalOrgID(account string) string {
+	if org := s.sc.OrganizationIDs[account]; org != "" {
+		return org
+	}
+	if o := s.sc.Organization; o != nil && o.byID[account] != nil {
+		return o.ID
+	}
+	return ""
 }

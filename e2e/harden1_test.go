@@ -1,11 +1,16 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // Issue 14, defect 1: long-term keys written in upper case or next to an empty
@@ -170,5 +175,79 @@ func TestConsoleOpenKeepsTokenOffCommandLine(t *testing.T) {
 	}
 	if !strings.Contains(page, "SigninToken=") || !strings.Contains(page, "http-equiv=\"refresh\"") {
 		t.Fatalf("the page does not redirect to the sign-in URL: %q", page)
+	}
+}
+
+// runBounded runs the binary like w.runEnv, but gives up after 15 seconds: a hang is the failure.
+func runBounded(t *testing.T, w *world, extra map[string]string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env, cmd.Dir = w.environ(extra), w.home
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("assume-role %s hung (killed after 15 s)", strings.Join(args, " "))
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// Issue 14, defect 6: FIFOs, devices and huge files given as the accounts file, config,
+// credentials, --policy @file, token or assertion file are refused at once, saying why.
+func TestSpecialAndHugeFilesRefused(t *testing.T) {
+	w := newWorld(t, nil)
+	fifo := filepath.Join(w.home, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	huge := w.write("huge.json", `{"prod": "222222222222", "x": "`+strings.Repeat("a", 5<<20)+`"}`)
+	role := "arn:aws:iam::222222222222:role/read"
+	for _, tt := range []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		code  int
+		wants []string
+	}{
+		{"accounts FIFO", map[string]string{"ACCOUNTS_FILE": fifo}, []string{"prod", "read"}, 3, []string{"named pipe"}},
+		{"accounts /dev/zero", map[string]string{"ACCOUNTS_FILE": "/dev/zero"}, []string{"prod", "read"}, 3, []string{"character device"}},
+		{"accounts huge", map[string]string{"ACCOUNTS_FILE": huge}, []string{"prod", "read"}, 3, []string{"limit"}},
+		{"config FIFO", map[string]string{"AWS_CONFIG_FILE": fifo}, []string{"prod", "read"}, 3, []string{"named pipe"}},
+		{"config /dev/zero", map[string]string{"AWS_CONFIG_FILE": "/dev/zero"}, []string{"-R", role}, 3, []string{"character device"}},
+		{"credentials FIFO", map[string]string{"AWS_SHARED_CREDENTIALS_FILE": fifo}, []string{"-R", role}, 3, []string{"named pipe"}},
+		{"credentials /dev/zero", map[string]string{"AWS_SHARED_CREDENTIALS_FILE": "/dev/zero"}, []string{"prod", "read"}, 3, []string{"character device"}},
+		{"policy FIFO", nil, []string{"-R", role, "--policy", "@" + fifo}, 2, []string{"named pipe"}},
+		{"policy /dev/zero", nil, []string{"-R", role, "--policy", "@/dev/zero"}, 2, []string{"character device"}},
+		{"web identity token FIFO", nil, []string{"-R", role, "--web-identity-token-file", fifo}, 0, []string{"named pipe"}},
+		{"SAML assertion FIFO", nil, []string{"--saml-assertion", fifo, "read"}, 2, []string{"named pipe"}},
+		{"SAML assertion /dev/zero", nil, []string{"--saml-assertion", "/dev/zero", "read"}, 2, []string{"character device"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"AWS_REGION": "us-east-1"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			r := runBounded(t, w, env, append(tt.args, "-o", "env")...)
+			if r.code == 0 || (tt.code != 0 && r.code != tt.code) || r.stdout != "" {
+				t.Fatalf("want exit %d, got %s", tt.code, r)
+			}
+			for _, want := range tt.wants {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q: %s", want, r.stderr)
+				}
+			}
+			if strings.Count(strings.TrimSpace(r.stderr), "\n") > 1 {
+				t.Errorf("more than an error and a hint: %s", r.stderr)
+			}
+		})
 	}
 }

@@ -74,6 +74,7 @@ type Engine struct {
 	usedCodes   sync.Map // MFA codes given with requests and already sent
 	setenv      func(key, value string) error
 	selfCommand func(command string) (string, bool)
+	shared      sharedFilesState // the shared config and credentials files, read once per version
 }
 
 // New builds an Engine.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/assume-role/assume-role/problem"
@@ -38,7 +37,11 @@ func (e *Engine) rawProfiles() (profiles map[string]*rawProfile, ssoSessions map
 		}
 	}
 	load := func(file string, isConfig bool) {
-		f, err := ini.LoadSources(ini.LoadOptions{Loose: true, Insensitive: false}, file)
+		sf, err := e.readShared(file, isConfig)
+		if err != nil || sf.data == nil {
+			return
+		}
+		f, err := ini.LoadSources(ini.LoadOptions{Loose: true, Insensitive: false}, sf.data)
 		if err != nil {
 			return
 		}
@@ -271,7 +274,7 @@ func (e *Engine) sourceProblem(err error, src *Source) *problem.Problem {
 	}
 	for _, sc := range chain {
 		if f := sc.WebIdentityTokenFile; f != "" {
-			if _, rerr := os.ReadFile(f); rerr != nil {
+			if _, rerr := readSmallFile(f, 4*maxWebIdentityToken); rerr != nil {
 				return problem.Wrap(problem.NoCredentials, err, "cannot read the web identity token file %s of profile %q: %s", f, sc.Profile, rootCause(rerr)).
 					WithHint("check web_identity_token_file in [profile %s]; the platform (EKS, CI) usually writes that file", sc.Profile)
 			}

@@ -28,7 +28,7 @@ func TestExecPassesEnvironmentAndExitCode(t *testing.T) {
 		t.Fatalf("exec printed on stderr: %q", r.stderr)
 	}
 	w.fail(2, "no command to run", "exec", "prod", "read")
-	w.fail(2, "command not found", "exec", "prod", "read", "--", "no-such-command-xyz")
+	w.fail(127, "command not found", "exec", "prod", "read", "--", "no-such-command-xyz")
 }
 
 func TestExecForwardsSignals(t *testing.T) {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,5 +250,39 @@ func TestSpecialAndHugeFilesRefused(t *testing.T) {
 				t.Errorf("more than an error and a hint: %s", r.stderr)
 			}
 		})
+	}
+}
+
+// Issue 14, defect 6: a large credentials file (here 3 MB; bench figures for 46 MB in the README)
+// works for every kind of switch: the SDK gets the profile's own sections.
+func TestLargeSharedFiles(t *testing.T) {
+	w := newWorld(t, nil)
+	var creds, cfg strings.Builder
+	creds.WriteString("[default]\naws_access_key_id = " + aliceKey + "\naws_secret_access_key = " + aliceSecret + "\n\n")
+	cfg.WriteString("[default]\nregion = us-east-1\n\n[profile prod-read]\nrole_arn = arn:aws:iam::222222222222:role/read\nsource_profile = default\n\n")
+	for i := 0; creds.Len() < 3<<20; i++ {
+		fmt.Fprintf(&creds, "[p%d]\naws_access_key_id = AKIA%016d\naws_secret_access_key = %s\n\n", i, i, strings.Repeat("x", 40))
+		if i < 5000 {
+			fmt.Fprintf(&cfg, "[profile q%d]\nrole_arn = arn:aws:iam::222222222222:role/r%d\nsource_profile = p%d\n\n", i, i, i)
+		}
+	}
+	w.write(".aws/credentials", creds.String())
+	w.write(".aws/config", cfg.String())
+	for range 2 {
+		if r := w.run("prod", "read", "-o", "env"); r.code != 0 || !strings.Contains(r.stdout, "AWS_SESSION_TOKEN=") {
+			t.Fatal(r)
+		}
+		if r := w.run("-p", "prod-read", "-o", "env"); r.code != 0 || !strings.Contains(r.stdout, "AWS_SESSION_TOKEN=") {
+			t.Fatal(r)
+		}
+	}
+	if n := w.count("AssumeRole"); n != 1 {
+		t.Fatalf("%d AssumeRole calls, want 1 (the same role and source: every later switch is cached)", n)
+	}
+	// A profile whose source is deep in the file reaches STS with that source's keys (unknown to
+	// the emulator, hence the failure).
+	r := w.run("-p", "q4321", "-o", "env")
+	if r.code == 0 || w.lastCall("GetCallerIdentity").AccessKeyID != fmt.Sprintf("AKIA%016d", 4321) {
+		t.Fatalf("q4321 did not use p4321's keys: %s %v", r, w.lastCall("GetCallerIdentity"))
 	}
 }

@@ -76,11 +76,16 @@ func TestProfileCredentialProcessLongTermKeys(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, "AWS_SESSION_TOKEN") {
 			t.Fatalf("run %d: %s", i, r)
 		}
+		for _, args := range [][]string{{"--source-profile", "vault", "prod", "read"}, {"exec", "-p", "vault", "--", "true"}, {"-p", "vault", "--write-profile", "vault-copy"}} {
+			if r := w.runEnv(map[string]string{"AWS_REGION": "us-east-1"}, args...); r.code != 0 {
+				t.Fatalf("run %d %v: %s", i, args, r)
+			}
+		}
 	}
 	if n := w.count("AssumeRole"); n != 1 {
 		t.Fatalf("%d AssumeRole calls, want 1 (the second switch is served by the cache)", n)
 	}
-	filepath.Walk(w.env["ASSUME_ROLE_CACHE_DIR"], func(p string, fi os.FileInfo, err error) error {
+	_ = filepath.Walk(w.env["ASSUME_ROLE_CACHE_DIR"], func(p string, fi os.FileInfo, err error) error {
 		if err == nil && !fi.IsDir() {
 			if b, _ := os.ReadFile(p); strings.Contains(string(b), aliceSecret) {
 				t.Errorf("long-term secret stored in the cache: %s", p)

@@ -265,6 +265,7 @@ func TestLargeSharedFiles(t *testing.T) {
 	var creds, cfg strings.Builder
 	creds.WriteString("[default]\naws_access_key_id = " + aliceKey + "\naws_secret_access_key = " + aliceSecret + "\n\n")
 	cfg.WriteString("[default]\nregion = us-east-1\n\n[profile prod-read]\nrole_arn = arn:aws:iam::222222222222:role/read\nsource_profile = default\n\n")
+	cfg.WriteString("[profile broken]\nrole_arn = arn:aws:iam::222222222222:role/read\nsource_profile = gone\n\n")
 	for i := 0; creds.Len() < 3<<20; i++ {
 		fmt.Fprintf(&creds, "[p%d]\naws_access_key_id = AKIA%016d\naws_secret_access_key = %s\n\n", i, i, strings.Repeat("x", 40))
 		if i < 5000 {
@@ -283,6 +284,10 @@ func TestLargeSharedFiles(t *testing.T) {
 	}
 	if n := w.count("AssumeRole"); n != 1 {
 		t.Fatalf("%d AssumeRole calls, want 1 (the same role and source: every later switch is cached)", n)
+	}
+	// Error paths read only what they explain, too.
+	if r := runBounded(t, w, nil, "-p", "broken", "-o", "env"); r.code != 3 || !strings.Contains(r.stderr, `names source_profile "gone"`) {
+		t.Fatalf("broken chain: %s", r)
 	}
 	// A profile whose source is deep in the file reaches STS with that source's keys (unknown to
 	// the emulator, hence the failure).

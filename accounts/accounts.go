@@ -13,10 +13,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/assume-role/assume-role/internal/safefile"
 )
 
 // isID is ^[0-9]{12}$ without a regular expression (compiling one cost a process start more
@@ -57,9 +58,12 @@ func ValidateID(s string) error {
 // IsID reports whether s looks like an account ID (12 digits).
 func IsID(s string) bool { return isID(s) }
 
-// Load reads the alias file at path. A missing file is not an error: it yields no aliases.
+// MaxFileSize caps the alias file: a few thousand aliases fit in a few hundred kilobytes.
+const MaxFileSize = 1 << 20
+
+// Load reads the alias file at path, a regular file of at most MaxFileSize bytes. A missing file is not an error: it yields no aliases.
 func Load(path string) (*Accounts, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.Read(path, MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Accounts{byName: map[string]string{}}, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -227,5 +228,32 @@ func TestBotocoreReadsNames(t *testing.T) {
 		if g == nil || g[1] != written.AccessKeyID || g[3] != written.SessionToken {
 			t.Errorf("botocore read profile %q as %q", query[i][1], g)
 		}
+	}
+}
+
+// A large file is updated without parsing all of it (ini.v1 needs minutes for tens of MB); the
+// result still reads back in the Go SDK and keeps every other byte.
+func TestLargeFile(t *testing.T) {
+	var b strings.Builder
+	for i := 0; b.Len() < 2*verifyWholeAbove; i++ {
+		fmt.Fprintf(&b, "[p%d]\naws_access_key_id = AKIA%016d\naws_secret_access_key = secret\n\n", i, i)
+	}
+	b.WriteString("[work]\nregion = eu-west-1\n\n[last]\nregion = x\n")
+	path := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteProfile(path, "work", written); err != nil {
+		t.Fatal(err)
+	}
+	got := readProfileGo(t, path, "work")
+	if got.AccessKeyID != written.AccessKeyID || got.SessionToken != written.SessionToken {
+		t.Fatalf("read back %+v", got)
+	}
+	out, _ := os.ReadFile(path)
+	checkUntouched(t, []byte(b.String()), out, "work")
+	// A long-term profile deep in a large file is still protected.
+	if err := WriteProfile(path, "p1234", written); !errors.Is(err, ErrLongTermKeys) {
+		t.Fatalf("p1234: %v", err)
 	}
 }

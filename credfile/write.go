@@ -139,6 +139,11 @@ var loadOptions = ini.LoadOptions{
 // exactly p's keys. Error texts never quote file content, which may hold
 // other profiles' secrets.
 func verify(out, orig []byte, name string, p Profile) error {
+	if len(out) > verifyWholeAbove {
+		// ini.v1 needs minutes for a file of tens of megabytes; render changed only this
+		// profile's section, so that is what is parsed.
+		out, orig = sectionOf(out, name), sectionOf(orig, name)
+	}
 	f, err := ini.LoadSources(loadOptions, out)
 	if err != nil {
 		if _, err := ini.LoadSources(loadOptions, orig); err != nil {
@@ -166,6 +171,31 @@ func verify(out, orig []byte, name string, p Profile) error {
 		}
 	}
 	return nil
+}
+
+// verifyWholeAbove is the file size above which verify parses only the profile's section.
+const verifyWholeAbove = 1 << 20
+
+// sectionOf returns the lines of data's sections named name, headers included, as render finds
+// them.
+func sectionOf(data []byte, name string) []byte {
+	lines, err := splitLines(data)
+	if err != nil {
+		return data
+	}
+	var b []byte
+	in := false
+	for i, l := range lines {
+		if !isComment(l.text) {
+			if hn, _, ok := headerName(l.text, i == 0); ok {
+				in = hn == name
+			}
+		}
+		if in {
+			b = append(append(b, l.text...), '\n')
+		}
+	}
+	return b
 }
 
 // writeTemp writes data into a new 0600 temporary file next to target, synced

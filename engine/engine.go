@@ -83,6 +83,7 @@ type Engine struct {
 	setenv      func(key, value string) error
 	selfCommand func(command string) (string, bool)
 	apiOptions  []func(*middleware.Stack) error
+	shared      sharedFilesState // the shared config and credentials files, read once per version
 }
 
 // New builds an Engine.

@@ -2,9 +2,10 @@ package engine
 
 import (
 	"context"
-	"os"
+	"errors"
 	"strings"
 
+	"github.com/assume-role/assume-role/internal/safefile"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/sso"
 	"github.com/assume-role/assume-role/stslimits"
@@ -134,12 +135,19 @@ func (r *Request) Validate() error {
 	return nil
 }
 
+// maxPolicyFile caps a --policy @file: STS takes at most 2,048 packed characters.
+const maxPolicyFile = 64 << 10
+
 // ReadPolicyArg returns an inline policy given as JSON or as @file.
 func ReadPolicyArg(v string) (string, error) {
 	if !strings.HasPrefix(v, "@") {
 		return v, nil
 	}
-	b, err := os.ReadFile(strings.TrimPrefix(v, "@"))
+	b, err := safefile.Read(strings.TrimPrefix(v, "@"), maxPolicyFile)
+	if errors.Is(err, safefile.ErrNotRegular) || errors.Is(err, safefile.ErrTooLarge) {
+		return "", problem.Wrap(problem.Usage, err, "--policy: %s", err.Error()).
+			WithHint("pass inline JSON or @path to a regular file (an inline session policy is at most 2,048 characters)")
+	}
 	if err != nil {
 		return "", problem.Wrap(problem.Usage, err, "cannot read --policy file %s", strings.TrimPrefix(v, "@")).
 			WithHint("pass inline JSON or @path to a readable file")

@@ -3,8 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/assume-role/assume-role/internal/safefile"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -128,13 +128,9 @@ func (e *Engine) mustProfile(ctx context.Context, name, from string) (*config.Sh
 // profileFile names the file that defines a profile, for doctor.
 func (e *Engine) profileFile(name string) string {
 	cf, crf := e.sharedFiles()
-	for _, f := range append(cf, crf...) {
-		if b, err := os.ReadFile(f); err == nil {
-			for _, sec := range []string{"[" + profileSection(name) + "]", "[" + name + "]"} {
-				if strings.Contains(string(b), sec) {
-					return f
-				}
-			}
+	for i, path := range append(cf, crf...) {
+		if f, err := e.readShared(path, i < len(cf)); err == nil && f.hasProfile(name) {
+			return path
 		}
 	}
 	return ""
@@ -201,17 +197,7 @@ func (e *Engine) credentialSourceRetrieve(ctx context.Context, p *Plan) (aws.Cre
 
 // readSmallFile reads a regular file of at most max bytes.
 func readSmallFile(path string, max int64) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
-	}
-	return os.ReadFile(path)
+	return safefile.Read(path, max)
 }
 
 // accountsPath is the alias file: ACCOUNTS_FILE, else ~/.aws/accounts.

@@ -37,9 +37,13 @@ func (e *Engine) sharedFiles() (cfgFiles, credFiles []string) {
 // loadProfile reads one profile of the shared config and credentials files. ok is false when the
 // profile does not exist.
 func (e *Engine) loadProfile(ctx context.Context, name string) (*config.SharedConfig, bool, error) {
-	cf, crf := e.sharedFiles()
+	cf, crf, done, err := e.profileFiles(name)
+	if err != nil {
+		return nil, false, err
+	}
+	defer done()
 	var sc config.SharedConfig
-	err := e.sdkParse(func() (err error) {
+	err = e.sdkParse(func() (err error) {
 		sc, err = config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
 			o.ConfigFiles, o.CredentialsFiles = cf, crf
 		})
@@ -57,8 +61,12 @@ func (e *Engine) loadProfile(ctx context.Context, name string) (*config.SharedCo
 // profileKey reads a key the SDK does not model (mfa_process) from a profile of the config file.
 func (e *Engine) profileKey(profile, key string) string {
 	cf, crf := e.sharedFiles()
-	for _, f := range append(cf, crf...) {
-		file, err := ini.LoadSources(ini.LoadOptions{Loose: true, Insensitive: false}, f)
+	for i, path := range append(cf, crf...) {
+		sf, err := e.readShared(path, i < len(cf))
+		if err != nil || sf.data == nil {
+			continue
+		}
+		file, err := ini.LoadSources(ini.LoadOptions{Loose: true, Insensitive: false}, sf.reduce(map[string]bool{profile: true}))
 		if err != nil {
 			continue
 		}
@@ -97,7 +105,11 @@ func profileFingerprint(sc *config.SharedConfig) string {
 
 // loadConfig builds the SDK configuration for a source profile (or the default chain).
 func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Config, error) {
-	cf, crf := e.sharedFiles()
+	cf, crf, done, err := e.profileFiles(profile)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	defer done()
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(region),
 		config.WithHTTPClient(e.http),
@@ -145,7 +157,7 @@ func (e *Engine) loadConfig(ctx context.Context, profile, region string) (aws.Co
 		opts = append(opts, config.WithAPIOptions(e.apiOptions))
 	}
 	var cfg aws.Config
-	err := e.sdkParse(func() (err error) {
+	err = e.sdkParse(func() (err error) {
 		cfg, err = config.LoadDefaultConfig(ctx, opts...)
 		return err
 	})

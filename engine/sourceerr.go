@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/assume-role/assume-role/problem"
@@ -22,10 +21,18 @@ type rawProfile struct {
 }
 
 // rawProfiles reads the shared config and credentials files as the SDK merges them: profile
-// name → keys. ssoSessions holds the names of the [sso-session NAME] sections.
-func (e *Engine) rawProfiles() (profiles map[string]*rawProfile, ssoSessions map[string]bool) {
+// name → keys. ssoSessions holds the names of the [sso-session NAME] sections. A file larger than
+// reduceAbove is parsed only as far as profile of (and its source_profile chain) needs.
+func (e *Engine) rawProfiles(of string) (profiles map[string]*rawProfile, ssoSessions map[string]bool) {
 	profiles, ssoSessions = map[string]*rawProfile{}, map[string]bool{}
 	cf, crf := e.sharedFiles()
+	var all []*sharedFile
+	for i, path := range append(cf, crf...) {
+		if sf, err := e.readShared(path, i < len(cf)); err == nil {
+			all = append(all, sf)
+		}
+	}
+	var set map[string]bool
 	add := func(name, file string, sec *ini.Section) {
 		p := profiles[name]
 		if p == nil {
@@ -38,7 +45,18 @@ func (e *Engine) rawProfiles() (profiles map[string]*rawProfile, ssoSessions map
 		}
 	}
 	load := func(file string, isConfig bool) {
-		f, err := ini.LoadSources(ini.LoadOptions{Loose: true, Insensitive: false}, file)
+		sf, err := e.readShared(file, isConfig)
+		if err != nil || sf.data == nil {
+			return
+		}
+		data := sf.data
+		if len(data) > reduceAbove {
+			if set == nil {
+				set = closure(all, of)
+			}
+			data = sf.reduce(set)
+		}
+		f, err := ini.LoadSources(ini.LoadOptions{Loose: true, Insensitive: false}, data)
 		if err != nil {
 			return
 		}
@@ -114,7 +132,7 @@ func incompleteKeys(name string, p *rawProfile, referrer string) *problem.Proble
 // and, when the chain is broken, the problem: a cycle, a missing profile, or a profile without
 // credentials at the end.
 func (e *Engine) sourceChain(name string) ([]string, *problem.Problem) {
-	profiles, _ := e.rawProfiles()
+	profiles, _ := e.rawProfiles(name)
 	var path []string
 	seen := map[string]bool{}
 	for cur := name; ; {
@@ -211,7 +229,7 @@ func (e *Engine) profileSettingsProblem(name string) *problem.Problem {
 	if name == "" {
 		name = "default"
 	}
-	profiles, sessions := e.rawProfiles()
+	profiles, sessions := e.rawProfiles(name)
 	path, _ := e.sourceChain(name)
 	for _, n := range path {
 		p := profiles[n]
@@ -271,7 +289,7 @@ func (e *Engine) sourceProblem(err error, src *Source) *problem.Problem {
 	}
 	for _, sc := range chain {
 		if f := sc.WebIdentityTokenFile; f != "" {
-			if _, rerr := os.ReadFile(f); rerr != nil {
+			if _, rerr := readSmallFile(f, 4*maxWebIdentityToken); rerr != nil {
 				return problem.Wrap(problem.NoCredentials, err, "cannot read the web identity token file %s of profile %q: %s", f, sc.Profile, rootCause(rerr)).
 					WithHint("check web_identity_token_file in [profile %s]; the platform (EKS, CI) usually writes that file", sc.Profile)
 			}
@@ -334,7 +352,7 @@ func (e *Engine) rawRoot(name string) *rawProfile {
 	if name == "" {
 		return nil
 	}
-	profiles, _ := e.rawProfiles()
+	profiles, _ := e.rawProfiles(name)
 	return profiles[name]
 }
 

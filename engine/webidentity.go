@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/assume-role/assume-role/cache"
+	"github.com/assume-role/assume-role/internal/safefile"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/stslimits"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,6 +47,10 @@ func (e *Engine) webIdentityHop(_ context.Context, _ *Plan, roleARN, tokenFile, 
 		return h, problem.Wrap(problem.Usage, err, "%s", err.Error())
 	}
 	raw, err := readSmallFile(tokenFile, 4*maxWebIdentityToken)
+	if errors.Is(err, safefile.ErrNotRegular) || errors.Is(err, safefile.ErrTooLarge) {
+		return h, problem.Wrap(problem.NoCredentials, err, "the web identity token file %s", err.Error()).
+			WithHint("check the path given to --web-identity-token-file, web_identity_token_file or AWS_WEB_IDENTITY_TOKEN_FILE")
+	}
 	if err != nil {
 		return h, problem.Wrap(problem.NoCredentials, err, "cannot read the web identity token file %s", tokenFile).
 			WithHint("check the path given to --web-identity-token-file, web_identity_token_file or AWS_WEB_IDENTITY_TOKEN_FILE")

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
+	"github.com/assume-role/assume-role/internal/safefile"
 	"strings"
 )
 
@@ -19,19 +19,15 @@ import (
 // path must already be resolved (no "~"). warn is non-empty when the file is
 // readable by group or others, and tells how to fix it. Errors name the file
 // and line number, never a value.
+// maxCredentialsFile caps the SAML credentials file (a user name and a password).
+const maxCredentialsFile = 64 << 10
+
 func LoadCredentialsFile(path string) (user, password string, warn string, err error) {
-	f, err := os.Open(path)
+	f, info, err := safefile.Open(path, maxCredentialsFile)
 	if err != nil {
 		return "", "", "", err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return "", "", "", err
-	}
-	if info.IsDir() {
-		return "", "", "", fmt.Errorf("%s is a directory, not a SAML credentials file", path)
-	}
 	if perm := info.Mode().Perm(); perm&0o044 != 0 {
 		warn = fmt.Sprintf("%s holds a password but is readable by other users (mode %04o): run chmod 600 %s", path, perm, path)
 	}

@@ -1,11 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/assume-role/assume-role/engine"
+	"github.com/assume-role/assume-role/internal/safefile"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/saml"
 	"github.com/spf13/pflag"
@@ -134,7 +135,11 @@ func readAssertion(sio *IO, name string) ([]byte, error) {
 		}
 		r, what = sio.In, "standard input"
 	} else {
-		fh, err := os.Open(name)
+		fh, _, err := safefile.Open(name, maxAssertionInput)
+		if errors.Is(err, safefile.ErrNotRegular) || errors.Is(err, safefile.ErrTooLarge) {
+			return nil, problem.Wrap(problem.Usage, err, "--saml-assertion: %s", err.Error()).
+				WithHint("pass a regular file, or - to read the assertion from standard input")
+		}
 		if err != nil {
 			return nil, problem.Wrap(problem.Usage, err, "cannot read the SAML assertion file %s", name).
 				WithHint("pass a readable file, or - to read the assertion from standard input")

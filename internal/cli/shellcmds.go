@@ -7,6 +7,8 @@ import (
 
 	"github.com/assume-role/assume-role/accounts"
 	"github.com/assume-role/assume-role/cache"
+	"github.com/assume-role/assume-role/engine"
+	"github.com/assume-role/assume-role/internal/safefile"
 	"github.com/assume-role/assume-role/shellenv"
 	"github.com/spf13/cobra"
 	"gopkg.in/ini.v1"
@@ -86,7 +88,11 @@ func profileNames(sio *IO, prefix string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for i, f := range []string{cfg, creds} {
-		file, err := ini.LoadSources(ini.LoadOptions{Loose: true}, f)
+		data, err := safefile.Read(f, engine.MaxSharedFileSize)
+		if err != nil {
+			continue // completion never hangs on a FIFO
+		}
+		file, err := ini.LoadSources(ini.LoadOptions{Loose: true}, data)
 		if err != nil {
 			continue
 		}

@@ -71,13 +71,20 @@ func Check(path string, max int64) error {
 }
 
 func check(path string, fi fs.FileInfo, max int64) error {
-	if !fi.Mode().IsRegular() {
+	if !fi.Mode().IsRegular() && !isDevNull(fi) {
 		return fmt.Errorf("%s is %s, %w; refusing to read it", path, kind(fi.Mode()), ErrNotRegular)
 	}
 	if fi.Size() > max {
 		return fmt.Errorf("%s is %s, larger than the %s limit (%w)", path, Size(fi.Size()), Size(max), ErrTooLarge)
 	}
 	return nil
+}
+
+// isDevNull reports whether fi is the null device: it reads as an empty file at once, and
+// AWS_CONFIG_FILE=/dev/null is how a program is given no shared files (exec --server, fanout).
+func isDevNull(fi fs.FileInfo) bool {
+	null, err := os.Stat(os.DevNull)
+	return err == nil && os.SameFile(fi, null)
 }
 
 func kind(m fs.FileMode) string {

@@ -56,3 +56,14 @@ func TestRefusesSpecialAndLargeFiles(t *testing.T) {
 		t.Errorf("Check(missing) = %v", err)
 	}
 }
+
+// TestDevNullIsAnEmptyFile: /dev/null, the SDKs' way to say "no shared files", reads as empty.
+func TestDevNullIsAnEmptyFile(t *testing.T) {
+	b, err := Read(os.DevNull, 1024)
+	if err != nil || len(b) != 0 {
+		t.Fatalf("Read(/dev/null) = %q, %v", b, err)
+	}
+	if err := Check(os.DevNull, 1024); err != nil {
+		t.Fatal(err)
+	}
+}

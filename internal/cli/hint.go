@@ -17,6 +17,7 @@ var hintFlags = map[string]bool{
 	"serial-number": true, "mfa": true, "mfa-session-duration": true, "mfa-on-assume": true,
 	"strict-duration": true, "no-cache": true, "cache-backend": true, "cache-margin": true,
 	"no-input": true, "saml-assertion": true, "allow-insecure-idp": true, "web-identity-token-file": true,
+	"timeouts": true,
 
 	"token-code":    false, // a secret
 	"output":        false, // the eval picks the shell's format

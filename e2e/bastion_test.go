@@ -3,11 +3,14 @@ package e2e
 import (
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,6 +166,13 @@ func TestParallelSwitchesShareOneCall(t *testing.T) {
 
 func TestExpiryMarginAndRevokedSession(t *testing.T) {
 	w := newWorld(t, func(s *stsemu.Scenario) { s.CredentialLifetimeSeconds = 4 })
+	// One endpoint URL (part of the cache keys) in front of two emulators: the second one, which
+	// knows none of the first one's sessions, plays STS after a revocation.
+	var backend atomic.Pointer[stsemu.Server]
+	backend.Store(w.srv)
+	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { backend.Load().ServeHTTP(rw, r) }))
+	t.Cleanup(front.Close)
+	w.env["AWS_ENDPOINT_URL_STS"], w.env["AWS_ENDPOINT_URL_IAM"] = front.URL, front.URL
 	script, counter := codeScript(w)
 	w.write(".aws/config", mfaConfig+"mfa_process = "+script+"\n")
 	margin := map[string]string{"ASSUME_ROLE_CACHE_MARGIN": "2s", "AWS_REGION": "us-east-1"}
@@ -184,6 +194,8 @@ func TestExpiryMarginAndRevokedSession(t *testing.T) {
 		w2.env[k] = w.env[k]
 	}
 	w2.write(".aws/config", mfaConfig+"mfa_process = "+script+"\n")
+	w2.env["AWS_ENDPOINT_URL_STS"], w2.env["AWS_ENDPOINT_URL_IAM"] = front.URL, front.URL
+	backend.Store(w2.srv)
 	r := w2.runEnv(map[string]string{"AWS_REGION": "us-east-1", "ASSUME_ROLE_CACHE_MARGIN": "1s"}, "prod", "admin", "-o", "env", "--refresh")
 	if r.code != 0 || !strings.Contains(r.stderr, "cached MFA session was rejected") {
 		t.Fatalf("revoked session: %s", r)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/assume-role/assume-role/problem"
 	"github.com/assume-role/assume-role/stslimits"
+	"gopkg.in/ini.v1"
 )
 
 // sdkParse runs f, a call that makes the AWS SDK parse the shared config and credentials files,
@@ -104,4 +105,41 @@ func checkRawDuration(raw, where string) error {
 			WithHint("fix duration_seconds in %s", where)
 	}
 	return nil
+}
+
+// configKey reads a key of a profile from the config file only (not the credentials file, which
+// may be large and holds keys, not settings): the raw text of duration_seconds, endpoint_url.
+func (e *Engine) configKey(profile, key string) string {
+	cf, _ := e.sharedFiles()
+	sec := "profile " + profile
+	if profile == "default" {
+		sec = "default"
+	}
+	for _, f := range cf {
+		file, err := ini.LoadSources(ini.LoadOptions{Loose: true, Insensitive: false}, f)
+		if err != nil {
+			continue
+		}
+		if s, err := file.GetSection(sec); err == nil && s.HasKey(key) {
+			return s.Key(key).String()
+		}
+	}
+	return ""
+}
+
+// stsEndpointID is the STS endpoint URL set for the plan's clients, for the cache keys: the
+// environment's (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL), else the SDK profile's endpoint_url;
+// "" for the SDK's default endpoint of the region (already in the key).
+func (e *Engine) stsEndpointID(p *Plan) string {
+	if e.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == "true" {
+		return ""
+	}
+	if u := e.endpointFor("STS"); u != "" {
+		return u
+	}
+	prof := firstSet(p.sdkProfile, e.getenv("AWS_PROFILE"), "default")
+	if e.configKey(prof, "ignore_configured_endpoint_urls") == "true" {
+		return ""
+	}
+	return e.configKey(prof, "endpoint_url")
 }

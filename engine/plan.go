@@ -343,7 +343,7 @@ func (e *Engine) profileHop(sc *config.SharedConfig) Hop {
 		h.DurationFrom = "duration_seconds of [" + profileSection(sc.Profile) + "]"
 	}
 	// The SDK ignores a value that is not a number and wraps one that overflows: check the text.
-	h.rawDuration = e.profileKey(sc.Profile, "duration_seconds")
+	h.rawDuration = e.configKey(sc.Profile, "duration_seconds")
 	if sc.MFASerial != "" {
 		h.mfaProcess = e.profileKey(sc.Profile, "mfa_process")
 	}
@@ -423,14 +423,15 @@ func (e *Engine) planMFA(ctx context.Context, p *Plan, forceMFA bool) error {
 			clearMFA(p.Hops[1:])
 			return nil
 		}
+		endpoint := e.stsEndpointID(p)
 		if asked == "" && e.cache != nil && !req.NoCache {
-			if _, ok := e.cache.Lookup(sessionKey(p.Source, e.endpointFor("STS"))); ok {
+			if _, ok := e.cache.Lookup(sessionKey(p.Source, endpoint)); ok {
 				asked = "a cached MFA session of these keys exists"
 			}
 		}
 		clearMFA(p.Hops)
 		if asked != "" {
-			k := sessionKey(p.Source, e.endpointFor("STS"))
+			k := sessionKey(p.Source, endpoint)
 			seconds, from := req.MFASessionSeconds, "--mfa-session-duration"
 			if seconds == 0 {
 				seconds, from = defaultMFASessionSeconds, "default"
@@ -469,6 +470,7 @@ func clearMFA(hops []Hop) {
 // finishPlan fills what follows from the hops: defaults, the one-hour cap, cache keys, names.
 func (e *Engine) finishPlan(p *Plan) {
 	temporary := p.Source.Kind != SourceKeys || !p.Source.LongTerm
+	stsEndpoint := e.stsEndpointID(p)
 	var parent string
 	if p.Source.descriptor != "" {
 		parent = p.Source.descriptor
@@ -485,7 +487,7 @@ func (e *Engine) finishPlan(p *Plan) {
 			}
 		}
 		if h.key == nil {
-			k := hopKey(h, parent, p.STSRegionOrRegion(), e.endpointFor("STS"))
+			k := hopKey(h, parent, p.STSRegionOrRegion(), stsEndpoint)
 			h.key = &k
 		}
 		h.CacheID = h.key.ID()

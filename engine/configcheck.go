@@ -131,6 +131,14 @@ func (e *Engine) configKey(profile, key string) string {
 // environment's (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL), else the SDK profile's endpoint_url;
 // "" for the SDK's default endpoint of the region (already in the key).
 func (e *Engine) stsEndpointID(p *Plan) string {
+	if p.stsEndpoint == nil {
+		id := e.readSTSEndpointID(p)
+		p.stsEndpoint = &id
+	}
+	return *p.stsEndpoint
+}
+
+func (e *Engine) readSTSEndpointID(p *Plan) string {
 	if e.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == "true" {
 		return ""
 	}

@@ -125,6 +125,8 @@ type Plan struct {
 	cfg   *aws.Config
 	// sdkProfile is the profile whose settings configure the SDK clients (endpoints, CA bundle).
 	sdkProfile string
+	// stsEndpoint caches stsEndpointID (nil: not read yet).
+	stsEndpoint *string
 }
 
 // Final is the last hop, or nil when the plan exports the source's own credentials.

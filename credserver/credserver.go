@@ -60,7 +60,19 @@ type Options struct {
 	// Now returns the current time, for log lines and the synthetic expiry of
 	// non-expiring credentials. Default time.Now.
 	Now func() time.Time
+	// ClientTimeout bounds how long a client may take to send its request
+	// (headers; a GET has no body) and how long an idle keep-alive connection
+	// stays open: slow or stalled clients are cut off. Default
+	// DefaultClientTimeout.
+	ClientTimeout time.Duration
 }
+
+// DefaultClientTimeout is the default of Options.ClientTimeout.
+const DefaultClientTimeout = 5 * time.Second
+
+// maxHeaderBytes bounds a request's headers: a credentials request needs a few
+// hundred bytes.
+const maxHeaderBytes = 16 << 10
 
 // Server is a container credentials endpoint bound to a loopback address.
 //
@@ -74,6 +86,7 @@ type Server struct {
 	token    string
 	tokenSum [sha256.Size]byte
 	now      func() time.Time
+	timeout  time.Duration
 
 	logMu sync.Mutex
 	log   io.Writer
@@ -107,7 +120,12 @@ func New(p aws.CredentialsProvider, o Options) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
+	timeout := o.ClientTimeout
+	if timeout <= 0 {
+		timeout = DefaultClientTimeout
+	}
 	return &Server{
+		timeout:  timeout,
 		provider: p,
 		addr:     addr,
 		token:    token,
@@ -172,9 +190,14 @@ func (s *Server) Start() error {
 	s.listener = ln
 	s.url = "http://" + ln.Addr().String() + "/"
 	s.srv = &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       time.Minute,
+		Handler: s,
+		// A client must send its whole request within the timeout, and an idle
+		// keep-alive connection is closed after it; the answer itself is not
+		// bounded (Retrieve may call STS, bounded by the engine's own timeouts).
+		ReadHeaderTimeout: s.timeout,
+		ReadTimeout:       s.timeout,
+		IdleTimeout:       s.timeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 	srv := s.srv

@@ -38,4 +38,12 @@ func TestCacheKeySessionNameAndEndpoint(t *testing.T) {
 	if n := other.count("AssumeRole"); n != 1 {
 		t.Fatalf("another STS endpoint was served %d AssumeRole calls, want 1 (not the first endpoint's cached credentials)", n)
 	}
+
+	// The same through the profile's endpoint_url.
+	third := newWorld(t, nil)
+	w.write(".aws/config", "[default]\nendpoint_url = "+third.url+"\n")
+	run(map[string]string{"AWS_ROLE_SESSION_NAME": "job-1", "AWS_ENDPOINT_URL_STS": ""})
+	if n := third.count("AssumeRole"); n != 1 {
+		t.Fatalf("the endpoint_url of [default] was served %d AssumeRole calls, want 1", n)
+	}
 }

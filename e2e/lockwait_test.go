@@ -52,3 +52,32 @@ func TestLockWaitSaysWhyAndStops(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptedWriteProfileWritesNothing: Ctrl-C or SIGTERM while --write-profile waits for
+// its MFA code leaves the credentials file as it was, with no temporary file beside it.
+func TestInterruptedWriteProfileWritesNothing(t *testing.T) {
+	w := newWorld(t, nil)
+	w.write(".aws/config", mfaConfig)
+	credPath := filepath.Join(w.home, ".aws", "credentials")
+	before, err := os.ReadFile(credPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := "Enter MFA code for " + aliceMFA + ": "
+	region := map[string]string{"AWS_REGION": "us-east-1"}
+	ctrlCAt(t, startPTY(t, w, region, false, "prod", "admin", "--write-profile", "admin"), prompt)
+	s := startPTY(t, w, region, false, "prod", "admin", "--write-profile", "admin")
+	s.expect(prompt)
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	stoppedAt(t, s, prompt, 143, "terminated")
+	after, _ := os.ReadFile(credPath)
+	if string(after) != string(before) {
+		t.Fatalf("credentials file changed:\n%s", after)
+	}
+	files, _ := os.ReadDir(filepath.Dir(credPath))
+	for _, f := range files {
+		if n := f.Name(); n != "credentials" && n != "config" && n != "accounts" && n != "credentials.lock" {
+			t.Fatalf("left beside the credentials file: %s", n)
+		}
+	}
+}

@@ -130,6 +130,8 @@ type Plan struct {
 	// sso, ssoAccount and ssoRole describe a SourceSSO.
 	sso                 *sso.Session
 	ssoAccount, ssoRole string
+	// stsEndpoint caches stsEndpointID (nil: not read yet).
+	stsEndpoint *string
 }
 
 // Final is the last hop, or nil when the plan exports the source's own credentials.
@@ -360,7 +362,7 @@ func (e *Engine) profileHop(sc *config.SharedConfig) Hop {
 		h.DurationFrom = "duration_seconds of [" + profileSection(sc.Profile) + "]"
 	}
 	// The SDK ignores a value that is not a number and wraps one that overflows: check the text.
-	h.rawDuration = e.profileKey(sc.Profile, "duration_seconds")
+	h.rawDuration = e.configKey(sc.Profile, "duration_seconds")
 	if sc.MFASerial != "" {
 		h.mfaProcess = e.profileKey(sc.Profile, "mfa_process")
 	}
@@ -440,14 +442,15 @@ func (e *Engine) planMFA(ctx context.Context, p *Plan, forceMFA bool) error {
 			clearMFA(p.Hops[1:])
 			return nil
 		}
+		endpoint := e.stsEndpointID(p)
 		if asked == "" && e.cache != nil && !req.NoCache {
-			if _, ok := e.cache.Lookup(sessionKey(p.Source, e.endpointFor("STS"))); ok {
+			if _, ok := e.cache.Lookup(sessionKey(p.Source, endpoint)); ok {
 				asked = "a cached MFA session of these keys exists"
 			}
 		}
 		clearMFA(p.Hops)
 		if asked != "" {
-			k := sessionKey(p.Source, e.endpointFor("STS"))
+			k := sessionKey(p.Source, endpoint)
 			seconds, from := req.MFASessionSeconds, "--mfa-session-duration"
 			if seconds == 0 {
 				seconds, from = defaultMFASessionSeconds, "default"
@@ -486,6 +489,7 @@ func clearMFA(hops []Hop) {
 // finishPlan fills what follows from the hops: defaults, the one-hour cap, cache keys, names.
 func (e *Engine) finishPlan(p *Plan) {
 	temporary := p.Source.Kind != SourceKeys || !p.Source.LongTerm
+	stsEndpoint := e.stsEndpointID(p)
 	parent := p.Source.descriptor
 	for i := range p.Hops {
 		h := &p.Hops[i]
@@ -499,7 +503,7 @@ func (e *Engine) finishPlan(p *Plan) {
 			}
 		}
 		if h.key == nil {
-			k := hopKey(h, parent, p.STSRegionOrRegion(), e.endpointFor("STS"))
+			k := hopKey(h, parent, p.STSRegionOrRegion(), stsEndpoint)
 			h.key = &k
 		}
 		h.CacheID = h.key.ID()

@@ -102,6 +102,7 @@ then come from environment variables (AWS_DEFAULT_OUTPUT, AWS_CA_BUNDLE, AWS_END
 				vars = serverVars(vars, srv)
 			}
 			// The child gets the terminal's signals itself; ours must not end it early.
+			defer childRunning()()
 			code, err := procexec.Run(context.WithoutCancel(c.Context()), procexec.Options{
 				Args: command, Env: childEnv(sio.Environ(), vars), Stdin: sio.In, Stdout: sio.Out, Stderr: sio.Err,
 			})

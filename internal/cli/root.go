@@ -46,6 +46,9 @@ func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string
 		return err
 	}
 	if o.write != "" {
+		if err := context.Cause(ctx); err != nil {
+			return err // interrupted after the credentials came: write nothing (Main says so, 130/143)
+		}
 		if err := writeProfile(sio, o.write, res); err != nil {
 			return err
 		}

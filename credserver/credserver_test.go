@@ -346,9 +346,11 @@ func TestProviderErrorIs500WithoutSecrets(t *testing.T) {
 // TestRefreshThroughCache checks that successive requests see new credentials
 // once the cache's expiry window is reached.
 func TestRefreshThroughCache(t *testing.T) {
-	fp := &fakeProvider{lifetime: 2 * time.Second}
-	cache := aws.NewCredentialsCache(fp, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = time.Second })
-	s := startServer(t, cache, Options{})
+	// 14 minutes left is inside botocore's 15-minute advisory refresh window: it fetches again on its
+	// next use and gets new keys (the fake makes new ones at each request), without any credentials
+	// ever being close to expiry, so a slow start of python under load cannot make this fail.
+	fp := &fakeProvider{lifetime: 14 * time.Minute}
+	s := startServer(t, fp, Options{})
 	client := endpointcreds.New(s.URL(), func(o *endpointcreds.Options) { o.AuthorizationToken = s.Token() })
 
 	seen := map[string]bool{}
@@ -463,9 +465,11 @@ func TestBoto3Child(t *testing.T) {
 }
 
 func TestBoto3ChildRefresh(t *testing.T) {
-	fp := &fakeProvider{lifetime: 2 * time.Second}
-	cache := aws.NewCredentialsCache(fp, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = time.Second })
-	s := startServer(t, cache, Options{})
+	// 14 minutes left is inside botocore's 15-minute advisory refresh window: it fetches again on its
+	// next use and gets new keys (the fake makes new ones at each request), without any credentials
+	// ever being close to expiry, so a slow start of python under load cannot make this fail.
+	fp := &fakeProvider{lifetime: 14 * time.Minute}
+	s := startServer(t, fp, Options{})
 	lines := runBoto3(t, s, "refresh")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "container-role ASIAFAKE") || !strings.HasPrefix(lines[1], "ASIAFAKE") {
 		t.Fatalf("boto3 printed %q, want a first key and a refreshed one", lines)

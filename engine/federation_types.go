@@ -25,6 +25,14 @@ type SAMLSource struct {
 	// Credentials returns the user name and password when they are not set (from SAML_FILE /
 	// ~/.saml/credentials or a prompt). Called only when the IdP must be asked.
 	Credentials func() (user, password string, err error)
+
+	// Unattended: a sign-in may not prompt (no password, MFA code, device or push approval asked
+	// for); it fails with a clear error instead. Set for the targets of a fan-out after the one
+	// interactive sign-in, so that a refresh after the assertion expired never blocks on a prompt.
+	Unattended bool
+	// Shared, when set, holds the assertion of coinbase's scheme for the requests of a fan-out:
+	// reused while valid instead of signing in at the IdP again.
+	Shared *SharedAssertion
 }
 
 // IdPSource is a direct sign-in at OneLogin or Okta (AWS_ASSUME_ROLE_AUTH_SCHEME=onelogin|okta,

@@ -30,8 +30,9 @@ const (
 // call.
 type vendorSignIn struct {
 	src      *IdPSource
-	name     string // "OneLogin", "Okta"
-	prefix   string // ONELOGIN, OKTA
+	from     *SAMLSource // the request's SAML source (Unattended)
+	name     string      // "OneLogin", "Okta"
+	prefix   string      // ONELOGIN, OKTA
 	cfg      idp.Settings
 	path     string // configuration file
 	apiURL   string // OneLogin API base URL; Okta org URL
@@ -49,7 +50,7 @@ type vendorSignIn struct {
 // prepareVendor reads the vendor's configuration and checks it, with no network call.
 func (e *Engine) prepareVendor(s *samlSignIn) error {
 	src := s.src.IdP
-	v := &vendorSignIn{src: src}
+	v := &vendorSignIn{src: src, from: s.src}
 	var keys []string
 	switch strings.ToLower(src.Vendor) {
 	case "onelogin":
@@ -128,6 +129,9 @@ func (e *Engine) prepareVendor(s *samlSignIn) error {
 	v.user = firstSet(v.cfg["username"], s.src.Username, v.state[vendor].Username)
 	v.password, v.credFile = s.src.Password, firstSet(s.src.CredentialsFile, "~/.saml/credentials")
 	if v.user == "" {
+		if err := e.unattended(s.src, "a username"); err != nil {
+			return err
+		}
 		if !e.prompt.CanPrompt() {
 			return problem.New(problem.NoCredentials, "no %s username", v.name).
 				WithHint("set %s_USERNAME or username = … in %s, or run on a terminal to be asked", v.prefix, v.path)
@@ -278,6 +282,9 @@ func (e *Engine) vendorPassword(v *vendorSignIn, useCache bool) (password string
 			return ent.Secret, true, nil
 		}
 	}
+	if err := e.unattended(v.from, "the "+v.name+" password"); err != nil {
+		return "", false, err
+	}
 	if !e.prompt.CanPrompt() {
 		return "", false, problem.New(problem.NoCredentials, "no %s password for %s and no terminal to ask on", v.name, v.user).
 			WithHint("run on a terminal (add --remember-password to keep it in the keyring), or put password = … in ~/.saml/credentials (chmod 600)")
@@ -320,6 +327,9 @@ func (e *Engine) chooseMFA(v *vendorSignIn, choices []mfaChoice) (int, error) {
 				return i, nil
 			}
 		}
+	}
+	if err := e.unattended(v.from, "a choice of "+v.name+" MFA device"); err != nil {
+		return 0, err
 	}
 	if !e.prompt.CanPrompt() {
 		return 0, problem.New(problem.MFA, "%s offers several MFA devices: %s", v.name, strings.Join(labels, ", ")).
@@ -367,6 +377,11 @@ func (e *Engine) oneloginSignIn(ctx context.Context, req Request, v *vendorSignI
 // at the terminal that the IdP refuses is asked again (three tries in all).
 func (e *Engine) withCode(ctx context.Context, req Request, v *vendorSignIn, device string, verify func(code string) error) error {
 	typed := req.TokenCode == "" && v.cfg["mfa_process"] == ""
+	if typed {
+		if err := e.unattended(v.from, "an MFA code ("+device+")"); err != nil {
+			return err
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		code, err := e.mfaCode(ctx, device, req.TokenCode, v.cfg["mfa_process"])
 		if err != nil {
@@ -434,6 +449,9 @@ func (e *Engine) oktaVerify(ctx context.Context, req Request, v *vendorSignIn, c
 			return err
 		})
 		return tx, err
+	}
+	if err := e.unattended(v.from, "approving an Okta Verify push"); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(e.warn, "assume-role: Okta Verify push sent to %s: waiting for approval…\n", v.user)
 	deadline := e.now().Add(pushMaxWait)

@@ -274,8 +274,17 @@ func (e *Engine) obtainAssertion(ctx context.Context, s *samlSignIn) error {
 	if s.assertion != nil {
 		return nil
 	}
+	if s.src.Shared != nil {
+		if a := s.src.Shared.get(e.now()); a != nil {
+			s.assertion = a
+			return nil
+		}
+	}
 	user, password := s.src.Username, s.src.Password
 	if (user == "" || password == "") && s.src.Credentials != nil {
+		if err := e.unattended(s.src, "a username and password"); err != nil {
+			return err
+		}
 		u, p, err := s.src.Credentials()
 		if err != nil {
 			if problem.As(err) != nil {
@@ -301,6 +310,9 @@ func (e *Engine) obtainAssertion(ctx context.Context, s *samlSignIn) error {
 		return idpProblem(ctx, err)
 	}
 	s.assertion = a
+	if s.src.Shared != nil {
+		s.src.Shared.set(a)
+	}
 	return nil
 }
 

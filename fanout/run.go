@@ -187,7 +187,8 @@ func Run(ctx context.Context, ts []Target, o Options) (*Summary, error) {
 			r.fail(t, began, err, nil, nil)
 			continue
 		}
-		if r.o.Base.SessionName == "" {
+		if r.o.Base.SessionName == "" && r.o.Base.SAML == nil && r.o.Base.WebIdentityTokenFile == "" {
+			// (federated sign-ins take no session name: the IdP names the session)
 			r.o.Base.SessionName = res.SessionName
 		}
 		r.o.Base.TokenCode = "" // a code is accepted once; the MFA session is cached

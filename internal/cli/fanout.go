@@ -44,6 +44,7 @@ type fanoutFlags struct {
 	outputDir  string
 	events     string
 	format     string
+	samlRoles  string
 }
 
 func newFanoutCmd(sio *IO) *cobra.Command {
@@ -69,7 +70,15 @@ be listed; 130 interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			t.debug, _ = c.Flags().GetBool("debug")
 			var command []string
-			if dash := c.ArgsLenAtDash(); dash >= 0 {
+			// --saml-roles GLOB: the flag's value is optional, so its glob comes as an argument.
+			dash := c.ArgsLenAtDash()
+			if f.samlRoles == "*" && len(args) > 0 && dash != 0 {
+				f.samlRoles, args = args[0], args[1:]
+				if dash > 0 {
+					dash--
+				}
+			}
+			if dash >= 0 {
 				if dash > 0 {
 					return problem.New(problem.Usage, "fanout takes no positional arguments before --").
 						WithHint("select accounts with --accounts, --org, --ou or --profiles")
@@ -110,6 +119,8 @@ be listed; 130 interrupted.`,
 	fs.StringVar(&f.outputDir, "output-dir", "", "write DIR/<account_id>/stdout, stderr and result.json")
 	fs.StringVar(&f.events, "events", "", "write one JSON line per state change to FILE (- for stdout)")
 	fs.StringVarP(&f.format, "output", "o", "json", "credentials format without a command: json or credential-process")
+	fs.StringVar(&f.samlRoles, "saml-roles", "", "the roles one SAML assertion grants (--idp, the saml scheme or --saml-assertion), those matching GLOB if given; one sign-in")
+	fs.Lookup("saml-roles").NoOptDefVal = "*"
 	registerCompletions(cmd, sio)
 	return cmd
 }
@@ -148,7 +159,16 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 		return problem.Wrap(problem.Usage, err, "%s", err.Error())
 	}
 	useOrg := f.org || len(f.ous) > 0 || len(tagFilter) > 0
-	if len(f.accounts) == 0 && !f.allAliases && f.profiles == "" && !useOrg {
+	if f.samlRoles != "" {
+		if len(f.accounts) > 0 || f.allAliases || f.profiles != "" || useOrg || t.role != "" {
+			return problem.New(problem.Usage, "--saml-roles selects the roles of the SAML assertion: it takes no --role, --accounts, --all-aliases, --profiles, --org, --ou or --tag").
+				WithHint("filter the roles with a glob: --saml-roles 'prod*' (role name, account ID or alias)")
+		}
+		if _, err := path.Match(f.samlRoles, ""); err != nil {
+			return problem.New(problem.Usage, "--saml-roles %q is not a valid pattern", f.samlRoles)
+		}
+	}
+	if len(f.accounts) == 0 && !f.allAliases && f.profiles == "" && !useOrg && f.samlRoles == "" {
 		return problem.New(problem.Usage, "no accounts selected").
 			WithHint("select with --accounts, --all-aliases, --profiles, --org, --ou or --tag")
 	}
@@ -211,6 +231,13 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 			return err
 		}
 		targets = append(targets, tg)
+	}
+	if f.samlRoles != "" {
+		listed, err := samlRoleTargets(ctx, eng, &base.req, f.samlRoles, f.exclude)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, listed...)
 	}
 	if f.allAliases {
 		for _, name := range accts.Names() {

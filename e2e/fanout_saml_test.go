@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	oktaidp "github.com/assume-role/assume-role/internal/testidp/okta"
+	olidp "github.com/assume-role/assume-role/internal/testidp/onelogin"
+)
+
+// fanout --saml-roles: the roles of one OneLogin assertion, planned and run with one sign-in.
+func TestFanoutSAMLRolesOneLogin(t *testing.T) {
+	iw := newOneLoginWorld(t)
+	iw.samlFile(samlUser, olPassword)
+	iw.write(".aws/accounts", `{"prod": "222222222222"}`)
+	// --plan lists the assertion's roles (one sign-in, no STS call).
+	r := iw.ok(nil, "fanout", "--saml-roles", "--plan")
+	plan := planOf(t, r.stdout)
+	var arns []string
+	for _, l := range plan {
+		arns = append(arns, l.RoleARN)
+	}
+	want := []string{"arn:aws:iam::222222222222:role/saml-admin", "arn:aws:iam::222222222222:role/saml-read", "arn:aws:iam::333333333333:role/saml-read"}
+	if strings.Join(arns, " ") != strings.Join(want, " ") || plan[0].AccountName != "prod" {
+		t.Fatalf("plan: %s", r.stdout)
+	}
+	if n := iw.ol.Calls("/api/2/saml_assertion"); n != 1 {
+		t.Fatalf("--plan: %d sign-ins", n)
+	}
+	if n := iw.stsCalls(); n != 0 {
+		t.Fatalf("--plan called STS %d times: %v", n, iw.calls())
+	}
+	// A glob on the role name, then one on the account alias.
+	r = iw.ok(nil, "fanout", "--saml-roles", "saml-read", "--plan")
+	if p := planOf(t, r.stdout); len(p) != 2 || p[0].RoleARN != want[1] || p[1].RoleARN != want[2] {
+		t.Fatalf("glob saml-read: %s", r.stdout)
+	}
+	r = iw.ok(nil, "fanout", "--saml-roles", "pro*", "--exclude", "*admin*", "--plan")
+	if p := planOf(t, r.stdout); len(p) != 1 || p[0].RoleARN != want[1] {
+		t.Fatalf("glob pro* minus admin: %s", r.stdout)
+	}
+	r = iw.run(nil, "fanout", "--saml-roles", "nothing*", "--plan")
+	wantFailure(t, r, 2, "no role of the SAML assertion matches", olPassword)
+}
+
+// A run over every role of one assertion signs in at the IdP once, whatever the number of
+// targets, and each command runs with its role's identity.
+func TestFanoutSAMLRolesOneSignIn(t *testing.T) {
+	for _, vendor := range []string{"onelogin", "okta"} {
+		t.Run(vendor, func(t *testing.T) {
+			var iw *idpWorld
+			if vendor == "onelogin" {
+				iw = newOneLoginWorld(t, olidp.User{Name: samlUser, Password: olPassword, Devices: []olidp.Device{{ID: "1111", Type: "Google Authenticator", Code: "111111"}}})
+				iw.samlFile(samlUser, olPassword)
+			} else {
+				iw = newOktaWorld(t, oktaidp.User{Name: samlUser, Password: oktaPassword, Factors: []oktaidp.Factor{{ID: "totp1", Type: "token:software:totp", Provider: "GOOGLE", Code: "654321"}}})
+				iw.samlFile(samlUser, oktaPassword)
+			}
+			script := fmt.Sprintf(`%s whoami`, binary)
+			r := iw.run(nil, "fanout", "--saml-roles", "--token-code", map[string]string{"onelogin": "111111", "okta": "654321"}[vendor], "--", "sh", "-c", script)
+			if r.code != 0 {
+				t.Fatalf("%s", r)
+			}
+			for _, want := range []string{"222222222222:assumed-role/saml-read", "222222222222:assumed-role/saml-admin", "333333333333:assumed-role/saml-read"} {
+				if !strings.Contains(r.stdout, want) {
+					t.Fatalf("no command ran as %s: %s", want, r)
+				}
+			}
+			if vendor == "onelogin" {
+				if n := iw.ol.Calls("/api/2/saml_assertion"); n != 1 {
+					t.Fatalf("%d OneLogin sign-ins, want 1", n)
+				}
+				if n := iw.ol.Calls("/api/2/saml_assertion/verify_factor"); n != 1 {
+					t.Fatalf("%d MFA verifications, want 1", n)
+				}
+			} else if n := iw.okta.Calls("/api/v1/authn"); n != 1 {
+				t.Fatalf("%d Okta sign-ins, want 1", n)
+			}
+			if n := iw.count("AssumeRoleWithSAML"); n != 3 {
+				t.Fatalf("%d AssumeRoleWithSAML, want 3: %v", n, iw.calls())
+			}
+			for _, s := range []string{olPassword, oktaPassword} {
+				if strings.Contains(r.stdout+r.stderr, s) {
+					t.Fatal("a password was printed")
+				}
+			}
+		})
+	}
+}
+
+func TestFanoutSAMLRolesUsage(t *testing.T) {
+	iw := newOneLoginWorld(t)
+	r := iw.run(nil, "fanout", "--saml-roles", "--role", "audit", "--plan")
+	wantFailure(t, r, 2, "--saml-roles selects the roles of the SAML assertion")
+	r = iw.run(map[string]string{"AWS_ASSUME_ROLE_AUTH_SCHEME": ""}, "fanout", "--saml-roles", "--plan")
+	wantFailure(t, r, 2, "--saml-roles needs a SAML sign-in")
+	if n := iw.idpCalls(); n != 0 {
+		t.Fatalf("%d IdP calls before failing on usage", n)
+	}
+}

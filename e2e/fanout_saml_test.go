@@ -2,8 +2,12 @@ package e2e
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/assume-role/assume-role/internal/stsemu"
 
 	oktaidp "github.com/assume-role/assume-role/internal/testidp/okta"
 	olidp "github.com/assume-role/assume-role/internal/testidp/onelogin"
@@ -98,4 +102,51 @@ func TestFanoutSAMLRolesUsage(t *testing.T) {
 	if n := iw.idpCalls(); n != 0 {
 		t.Fatalf("%d IdP calls before failing on usage", n)
 	}
+}
+
+// A OneLogin world whose role credentials last 2 s and whose assertions 35 s (reused from the
+// cache for their first 5 s only, as a real one for its first minutes).
+func shortLivedOneLoginWorld(t *testing.T, users ...olidp.User) *idpWorld {
+	t.Helper()
+	w := newWorld(t, func(sc *stsemu.Scenario) { sc.RoleCredentialLifetimeSeconds = 2 })
+	ol := olidp.New(olidp.Options{ClientID: olClientID, ClientSecret: olClientSecret, Subdomain: "acme", AppID: "123456",
+		Users: users, Roles: emulatorRoles(), Validity: 35 * time.Second})
+	srv := httptest.NewServer(ol)
+	t.Cleanup(srv.Close)
+	return &idpWorld{world: w, ol: ol, env: map[string]string{
+		"AWS_ASSUME_ROLE_AUTH_SCHEME": "onelogin", "ONELOGIN_CLIENT_ID": olClientID, "ONELOGIN_CLIENT_SECRET": olClientSecret,
+		"ONELOGIN_API_URL": srv.URL, "ONELOGIN_SUBDOMAIN": "acme", "ONELOGIN_APP_ID": "123456",
+		"ONELOGIN_USERNAME": samlUser, "AWS_REGION": "us-east-1",
+	}}
+}
+
+// A child outliving its role credentials after the assertion is too old: without MFA (password in
+// ~/.saml/credentials) the refresh signs in again unattended; with MFA it fails with one clear
+// line for that target, and nothing is asked.
+func TestFanoutSAMLRolesRefresh(t *testing.T) {
+	script := fmt.Sprintf(`%s whoami >/dev/null || exit 9; sleep 7; %s whoami || exit 8`, binary, binary)
+	t.Run("no-mfa", func(t *testing.T) {
+		t.Parallel()
+		iw := shortLivedOneLoginWorld(t, olidp.User{Name: samlUser, Password: olPassword})
+		iw.samlFile(samlUser, olPassword)
+		r := iw.run(nil, "fanout", "--saml-roles", "333333333333", "--cache-margin", "1s", "--", "sh", "-c", script)
+		if r.code != 0 || !strings.Contains(r.stdout, "333333333333:assumed-role/saml-read") {
+			t.Fatalf("%s", r)
+		}
+		if n := iw.ol.Calls("/api/2/saml_assertion"); n != 2 {
+			t.Fatalf("%d sign-ins, want 2 (the first, the refresh)", n)
+		}
+	})
+	t.Run("mfa", func(t *testing.T) {
+		t.Parallel()
+		iw := shortLivedOneLoginWorld(t, olidp.User{Name: samlUser, Password: olPassword, Devices: []olidp.Device{{ID: "1111", Type: "Google Authenticator", Code: "111111"}}})
+		iw.samlFile(samlUser, olPassword)
+		r := iw.run(nil, "fanout", "--saml-roles", "333333333333", "--token-code", "111111", "--cache-margin", "1s", "--", "sh", "-c", script)
+		if r.code != 10 || !strings.Contains(r.stderr, "the SAML assertion expired and signing in again needs an MFA code") || !strings.Contains(r.stderr, "exit code 8") {
+			t.Fatalf("want the refresh to fail clearly: %s", r)
+		}
+		if n := iw.ol.Calls("/api/2/saml_assertion"); n != 1 {
+			t.Fatalf("%d sign-ins, want 1", n)
+		}
+	})
 }

@@ -44,6 +44,7 @@ type vendorSignIn struct {
 	passwordFrom string
 	state        idp.State
 	statePth     string
+	needs        string // what the MFA step of this sign-in asked of the user (empty: nothing)
 	device       string // the MFA device used, remembered on success
 }
 
@@ -222,6 +223,11 @@ func (e *Engine) vendorAssertion(ctx context.Context, req Request, s *samlSignIn
 // signInVendor signs in at the IdP and returns an assertion granting AWS roles; useCache allows
 // the remembered password (and remembering it).
 func (e *Engine) signInVendor(ctx context.Context, req Request, v *vendorSignIn, useCache bool) (*saml.Assertion, error) {
+	if needs := v.from.Shared.getNeeds(); needs != "" {
+		if err := e.unattended(v.from, needs); err != nil {
+			return nil, err // known before any IdP call: the first sign-in of the fan-out needed it
+		}
+	}
 	password, fromKeyring, err := e.vendorPassword(v, useCache)
 	if err != nil {
 		return nil, err
@@ -257,6 +263,9 @@ func (e *Engine) signInVendor(ctx context.Context, req Request, v *vendorSignIn,
 			Expiration: e.now().Add(passwordLifetime), Label: v.name + " password of " + v.user}); err != nil {
 			fmt.Fprintf(e.warn, "assume-role: warning: the password could not be remembered: %s\n", oneLine(err))
 		}
+	}
+	if v.needs != "" && v.from.Shared != nil {
+		v.from.Shared.setNeeds(v.needs)
 	}
 	st := v.state[v.vendorKey()]
 	st.Username = v.user
@@ -388,6 +397,9 @@ func (e *Engine) withCode(ctx context.Context, req Request, v *vendorSignIn, dev
 			return err
 		}
 		err = verify(code)
+		if err == nil && v.cfg["mfa_process"] == "" {
+			v.needs = "an MFA code (" + device + ")"
+		}
 		if err == nil || !typed || attempt == 3 || !(errors.Is(err, onelogin.ErrCode) || errors.Is(err, okta.ErrCode)) {
 			return err
 		}
@@ -453,6 +465,7 @@ func (e *Engine) oktaVerify(ctx context.Context, req Request, v *vendorSignIn, c
 	if err := e.unattended(v.from, "approving an Okta Verify push"); err != nil {
 		return nil, err
 	}
+	v.needs = "approving an Okta Verify push"
 	fmt.Fprintf(e.warn, "assume-role: Okta Verify push sent to %s: waiting for approval…\n", v.user)
 	deadline := e.now().Add(pushMaxWait)
 	for {

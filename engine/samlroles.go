@@ -19,11 +19,29 @@ type SAMLRole struct {
 	AccountName  string // the account's alias in the accounts file, if any
 }
 
-// SharedAssertion holds the assertion of one sign-in for the requests of a fan-out (coinbase's
-// scheme, which has no assertion cache): targets reuse it while it is valid.
+// SharedAssertion holds the sign-in of a fan-out for its requests: the assertion of coinbase's
+// scheme (which has no assertion cache), reused while it is valid, and what a new OneLogin or Okta
+// sign-in would have to ask for (an MFA code, a push approval), so that an unattended refresh fails
+// before contacting the IdP.
 type SharedAssertion struct {
-	mu sync.Mutex
-	a  *saml.Assertion
+	mu    sync.Mutex
+	a     *saml.Assertion
+	needs string
+}
+
+func (h *SharedAssertion) setNeeds(needs string) {
+	h.mu.Lock()
+	h.needs = needs
+	h.mu.Unlock()
+}
+
+func (h *SharedAssertion) getNeeds() string {
+	if h == nil {
+		return ""
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.needs
 }
 
 func (h *SharedAssertion) get(now time.Time) *saml.Assertion {

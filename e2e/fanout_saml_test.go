@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/assume-role/assume-role/internal/stsemu"
+	"github.com/assume-role/assume-role/internal/testidp"
 
 	oktaidp "github.com/assume-role/assume-role/internal/testidp/okta"
 	olidp "github.com/assume-role/assume-role/internal/testidp/onelogin"
@@ -149,4 +150,27 @@ func TestFanoutSAMLRolesRefresh(t *testing.T) {
 			t.Fatalf("%d sign-ins, want 1", n)
 		}
 	})
+}
+
+// coinbase's scheme (no assertion cache): one IdP request for every role; --saml-assertion FILE:
+// none at all.
+func TestFanoutSAMLRolesCoinbaseAndFile(t *testing.T) {
+	fw := newFedWorld(t, testidp.Options{})
+	r := fw.samlRun(nil, "fanout", "--saml-roles", "-o", "json")
+	if r.code != 0 || len(jsonLines(t, r.stdout)) != 3 {
+		t.Fatalf("%s", r)
+	}
+	if n := fw.idp.Requests(); n != 1 {
+		t.Fatalf("%d IdP requests, want 1", n)
+	}
+	if n := fw.count("AssumeRoleWithSAML"); n != 3 {
+		t.Fatalf("%d AssumeRoleWithSAML, want 3", n)
+	}
+
+	file := fw.write("assertion.b64", mintAssertion(emulatorRoles(), nil))
+	r = fw.detached("", map[string]string{"AWS_REGION": "us-east-1"}, "fanout", "--saml-roles=saml-admin", "--saml-assertion", file, "-o", "json")
+	lines := jsonLines(t, r.stdout)
+	if r.code != 0 || len(lines) != 1 || lines[0]["role_arn"] != "arn:aws:iam::222222222222:role/saml-admin" {
+		t.Fatalf("%s", r)
+	}
 }

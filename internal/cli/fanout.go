@@ -57,7 +57,8 @@ func newFanoutCmd(sio *IO) *cobra.Command {
 COMMAND prints one JSON line of credentials per account.
 
 Selection (combined, de-duplicated, sorted by account ID): --accounts, --all-aliases, --profiles, --org,
---ou, --tag, minus --exclude. --plan prints the targets as JSON lines without calling STS; --shard I/N keeps
+--ou, --tag, minus --exclude; or --saml-roles [GLOB]: the roles one SAML assertion grants (--idp onelogin|okta,
+the saml scheme or --saml-assertion), with one sign-in. --plan prints the targets as JSON lines without calling STS; --shard I/N keeps
 a deterministic, disjoint 1/N of them.
 
 Each command gets AWS_ACCOUNT_ID, AWS_ACCOUNT_NAME, AWS_ACCOUNT_ROLE, AWS_REGION and refreshing credentials

@@ -174,3 +174,24 @@ func TestFanoutSAMLRolesCoinbaseAndFile(t *testing.T) {
 		t.Fatalf("%s", r)
 	}
 }
+
+// On a terminal: one password prompt and one MFA prompt for every role of the assertion.
+func TestFanoutSAMLRolesPromptsOnce(t *testing.T) {
+	iw := newOneLoginWorld(t, olidp.User{Name: samlUser, Password: olPassword, Devices: []olidp.Device{{ID: "2222", Type: "Google Authenticator", Code: "222222"}}})
+	s := startPTY(t, iw.world, iw.env, false, "fanout", "--saml-roles", "--", "sh", "-c", "echo ran-$AWS_ACCOUNT_ID-$AWS_ACCOUNT_ROLE")
+	s.expect("OneLogin password for " + samlUser + ": ")
+	s.send(olPassword)
+	s.expect("Enter MFA code for Google Authenticator: ")
+	s.send("222222")
+	out, code := s.wait()
+	screen := s.Screen()
+	if code != 0 || strings.Count(out, "ran-") != 3 || strings.Count(screen, "password for") != 1 || strings.Count(screen, "Enter MFA code") != 1 {
+		t.Fatalf("exit %d, stdout %q, screen:\n%s", code, out, screen)
+	}
+	if strings.Contains(screen, olPassword) {
+		t.Fatal("the password was echoed")
+	}
+	if n := iw.ol.Calls("/api/2/saml_assertion"); n != 1 {
+		t.Fatalf("%d sign-ins, want 1", n)
+	}
+}

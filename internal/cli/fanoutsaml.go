@@ -11,7 +11,7 @@ import (
 )
 
 // samlRoleTargets is the --saml-roles selection: the roles one SAML assertion grants, signed in
-// once (or from the cached assertion), kept when GLOB (and no --exclude pattern) matches the role name (with its path), the
+// once (or from the cached assertion), kept when GLOB (and no --exclude pattern) matches the role name (with or without its path), the
 // account ID, the account's alias or the role ARN. Afterwards the request's SAML source is
 // unattended: a target refreshing its credentials after the assertion expired signs in again only
 // when that needs no prompt.
@@ -47,7 +47,7 @@ func samlRoleTargets(ctx context.Context, eng *engine.Engine, req *engine.Reques
 }
 
 func samlGlob(glob string, tg *fanout.Target) bool {
-	for _, v := range []string{tg.RoleName(), tg.AccountID, tg.AccountName, tg.RoleARN} {
+	for _, v := range []string{tg.RoleName(), path.Base(tg.RoleName()), tg.AccountID, tg.AccountName, tg.RoleARN} {
 		if v == "" {
 			continue
 		}

@@ -171,7 +171,7 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 	}
 	if len(f.accounts) == 0 && !f.allAliases && f.profiles == "" && !useOrg && f.samlRoles == "" {
 		return problem.New(problem.Usage, "no accounts selected").
-			WithHint("select with --accounts, --all-aliases, --profiles, --org, --ou or --tag")
+			WithHint("select with --accounts, --all-aliases, --profiles, --org, --ou, --tag or --saml-roles")
 	}
 	role := strings.TrimPrefix(t.role, "/")
 	if strings.HasPrefix(role, "arn:") {

@@ -10,7 +10,7 @@ import (
 
 // ssoFanoutWorld: a portal with four accounts, three of which give the role Reader, and a role
 // audit in those three that trusts its own account.
-func ssoFanoutWorld(t *testing.T) *world {
+func ssoFanoutWorld(t *testing.T, adjust func(*stsemu.Scenario)) *world {
 	t.Helper()
 	w := newWorld(t, func(sc *stsemu.Scenario) {
 		sc.SSO = &stsemu.SSOConfig{StartURL: ssoStart, UserName: "carol@example.com", Assignments: []stsemu.SSOAssignment{
@@ -22,6 +22,9 @@ func ssoFanoutWorld(t *testing.T) *world {
 		for _, a := range []string{"222222222222", "333333333333", "555555555555"} {
 			sc.Roles = append(sc.Roles, &stsemu.Role{ARN: "arn:aws:iam::" + a + ":role/audit", MaxSessionDuration: 3600,
 				TrustPolicy: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + a + `:root"},"Action":"sts:AssumeRole"}]}`)})
+		}
+		if adjust != nil {
+			adjust(sc)
 		}
 	})
 	w.env["AWS_ENDPOINT_URL_SSO_OIDC"] = w.url
@@ -52,7 +55,7 @@ func ssoPlanOf(t *testing.T, out string) []ssoPlanLine {
 }
 
 func TestFanoutSSOAccountsPlan(t *testing.T) {
-	w := ssoFanoutWorld(t)
+	w := ssoFanoutWorld(t, nil)
 	// Not signed in: the error says how, and nothing is listed; bad input fails before any call.
 	w.fail(4, "not signed in to sso-session corp", "fanout", "--sso-accounts", "--sso-session", "corp", "--role", "Reader", "--plan")
 	w.fail(2, "--sso-accounts needs --role", "fanout", "--sso-accounts", "--plan")
@@ -103,7 +106,7 @@ func TestFanoutSSOAccountsPlan(t *testing.T) {
 }
 
 func TestFanoutSSOAccountsRun(t *testing.T) {
-	w := ssoFanoutWorld(t)
+	w := ssoFanoutWorld(t, nil)
 	stop := w.approve()
 	w.ok("sso", "login", "--sso-session", "corp")
 	stop()
@@ -142,6 +145,29 @@ func TestFanoutSSOAccountsRun(t *testing.T) {
 	for _, e := range w.srv.Log() {
 		if e.Action == "AssumeRole" && !strings.Contains(e.CallerARN, "AWSReservedSSO_Reader_") {
 			t.Fatalf("AssumeRole signed by %s", e.CallerARN)
+		}
+	}
+}
+
+// TestFanoutSSOAccountsRefreshes: a child that outlives its portal credentials gets new ones from
+// the fan-out's credential endpoint (GetRoleCredentials again), never expired ones.
+func TestFanoutSSOAccountsRefreshes(t *testing.T) {
+	w := ssoFanoutWorld(t, func(sc *stsemu.Scenario) { sc.RoleCredentialLifetimeSeconds = 2 })
+	stop := w.approve()
+	w.ok("sso", "login")
+	stop()
+	w.srv.ResetLog()
+	script := fmt.Sprintf(`for i in 1 2 3; do %s whoami >/dev/null || exit 9; sleep 3; done; echo done`, binary)
+	r := w.run("fanout", "--sso-accounts", "--role", "Admin", "--exclude", "sandbox", "--cache-margin", "1s", "--", "sh", "-c", script)
+	if r.code != 0 || strings.Count(r.stdout, "done") != 1 {
+		t.Fatalf("%s", r)
+	}
+	if n := w.count("GetRoleCredentials"); n < 3 {
+		t.Fatalf("%d GetRoleCredentials calls: the child's credentials were not refreshed", n)
+	}
+	for _, e := range w.srv.Log() {
+		if e.ErrorCode == "ExpiredToken" {
+			t.Fatalf("a child used expired credentials: %v", w.calls())
 		}
 	}
 }

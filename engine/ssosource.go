@@ -21,6 +21,9 @@ const SourceSSO SourceKind = "sso"
 type SSOSource struct {
 	// Session is the [sso-session NAME] to use; "" = the only one of the config file.
 	Session string
+	// Profile, instead of Session, names an SSO profile whose session (sso_session, or a legacy
+	// sso_start_url) is used; its own account and role are not.
+	Profile string
 	// Account is a 12-digit account ID or an alias of the accounts file; Role is the permission
 	// set's role name as the portal lists it.
 	Account, Role string
@@ -32,7 +35,7 @@ func (e *Engine) planSSO(p *Plan) error {
 	if req.Profile != "" || req.SourceProfile != "" {
 		return problem.New(problem.Usage, "--sso names the source: it does not go with -p/--profile or --source-profile")
 	}
-	s, err := sso.ResolveSession(e.getenv, req.SSO.Session, "")
+	s, err := sso.ResolveSession(e.getenv, req.SSO.Session, req.SSO.Profile)
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,8 @@ type Options struct {
 	// Margin: credentials are refreshed when less than this remains.
 	Margin time.Duration
 	Now    func() time.Time
+	// SSO names the IAM Identity Center session (Session or Profile) of targets with an SSORole.
+	SSO engine.SSOSource
 }
 
 // Result is what result.json holds for a target.
@@ -269,9 +271,18 @@ func (r *runner) stopping(ctx context.Context) bool {
 	return r.stop
 }
 
-func (r *runner) request(t *Target) engine.Request {
-	req := r.o.Base
-	if t.Profile != "" {
+func (r *runner) request(t *Target) engine.Request { return Request(r.o.Base, r.o.SSO, t) }
+
+// Request is the engine request of target t: base with the target's profile, role ARN, or access
+// portal role (in the session named by sso) as the source of the optional role ARN.
+func Request(base engine.Request, sso engine.SSOSource, t *Target) engine.Request {
+	req := base
+	if t.SSORole != "" {
+		sso.Account, sso.Role = t.AccountID, t.SSORole
+		req.SSO = &sso
+		req.Profile, req.SourceProfile = "", ""
+		req.RoleARN = t.RoleARN
+	} else if t.Profile != "" {
 		req.Profile = t.Profile
 	} else {
 		req.RoleARN = t.RoleARN

@@ -28,6 +28,9 @@ type Target struct {
 	// Profile is set for targets selected with --profiles: the profile is resolved as -p would.
 	Profile string `json:"profile,omitempty"`
 	Region  string `json:"region,omitempty"`
+	// SSORole is set for targets selected with --sso-accounts: the access portal's role (permission
+	// set) in the account is the source, and RoleARN, when set, is assumed with it.
+	SSORole string `json:"sso_role,omitempty"`
 	Skipped string `json:"skipped,omitempty"`
 }
 
@@ -37,6 +40,8 @@ func (t *Target) Key() string {
 	switch {
 	case t.Profile != "":
 		return "profile:" + t.Profile
+	case t.SSORole != "":
+		return "sso:" + t.AccountID + "/" + t.SSORole + "|" + t.RoleARN
 	case t.RoleARN != "":
 		return t.RoleARN
 	}
@@ -57,7 +62,7 @@ func (t *Target) Name() string {
 func (t *Target) RoleName() string {
 	_, r, ok := strings.Cut(t.RoleARN, ":role/")
 	if !ok {
-		return ""
+		return t.SSORole
 	}
 	return r
 }

@@ -35,6 +35,8 @@ type fanoutFlags struct {
 	orgProfile string
 	ous, tags  []string
 	exclude    []string
+	ssoAccts   bool
+	assumeRole string
 	plan, yes  bool
 	shard      string
 	parallel   int
@@ -57,8 +59,9 @@ func newFanoutCmd(sio *IO) *cobra.Command {
 COMMAND prints one JSON line of credentials per account.
 
 Selection (combined, de-duplicated, sorted by account ID): --accounts, --all-aliases, --profiles, --org,
---ou, --tag, minus --exclude; or --saml-roles [GLOB]: the roles one SAML assertion grants (--idp onelogin|okta,
-the saml scheme or --saml-assertion), with one sign-in. --plan prints the targets as JSON lines without calling STS; --shard I/N keeps
+--ou, --tag, --sso-accounts, minus --exclude; or --saml-roles [GLOB]: the roles one SAML assertion grants
+(--idp onelogin|okta, the saml scheme or --saml-assertion), with one sign-in. --plan prints the targets as JSON
+lines without calling STS; --shard I/N keeps
 a deterministic, disjoint 1/N of them.
 
 Each command gets AWS_ACCOUNT_ID, AWS_ACCOUNT_NAME, AWS_ACCOUNT_ROLE, AWS_REGION and refreshing credentials
@@ -109,6 +112,8 @@ be listed; 130 interrupted.`,
 	fs.StringVar(&f.orgProfile, "org-profile", "", "profile to list the organization with (default: the source identity)")
 	fs.StringArrayVar(&f.ous, "ou", nil, "accounts under this OU, recursively (repeatable)")
 	fs.StringArrayVar(&f.tags, "tag", nil, "keep organization accounts with this tag KEY=VALUE (repeatable; implies --org without --ou)")
+	fs.BoolVar(&f.ssoAccts, "sso-accounts", false, "every account of the IAM Identity Center session (--sso-session or -p): --role is the portal role, the source")
+	fs.StringVar(&f.assumeRole, "assume-role", "", "with --sso-accounts: then assume this role name (with its path) in each account")
 	fs.StringArrayVar(&f.exclude, "exclude", nil, "drop accounts matching ID, alias, profile or GLOB (repeatable)")
 	fs.BoolVar(&f.plan, "plan", false, "print the targets as JSON lines and exit, without calling STS")
 	fs.StringVar(&f.shard, "shard", "", "keep the I-th of N deterministic, disjoint shards of the targets (I/N, 1-based)")
@@ -161,17 +166,31 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 	}
 	useOrg := f.org || len(f.ous) > 0 || len(tagFilter) > 0
 	if f.samlRoles != "" {
-		if len(f.accounts) > 0 || f.allAliases || f.profiles != "" || useOrg || t.role != "" {
-			return problem.New(problem.Usage, "--saml-roles selects the roles of the SAML assertion: it takes no --role, --accounts, --all-aliases, --profiles, --org, --ou or --tag").
+		if len(f.accounts) > 0 || f.allAliases || f.profiles != "" || useOrg || f.ssoAccts || t.role != "" {
+			return problem.New(problem.Usage, "--saml-roles selects the roles of the SAML assertion: it takes no --role, --accounts, --all-aliases, --profiles, --org, --ou, --tag or --sso-accounts").
 				WithHint("filter the roles with a glob: --saml-roles 'prod*' (role name, account ID or alias)")
 		}
 		if _, err := path.Match(f.samlRoles, ""); err != nil {
 			return problem.New(problem.Usage, "--saml-roles %q is not a valid pattern", f.samlRoles)
 		}
 	}
-	if len(f.accounts) == 0 && !f.allAliases && f.profiles == "" && !useOrg && f.samlRoles == "" {
+	if len(f.accounts) == 0 && !f.allAliases && f.profiles == "" && !useOrg && !f.ssoAccts && f.samlRoles == "" {
 		return problem.New(problem.Usage, "no accounts selected").
-			WithHint("select with --accounts, --all-aliases, --profiles, --org, --ou, --tag or --saml-roles")
+			WithHint("select with --accounts, --all-aliases, --profiles, --org, --ou, --tag, --sso-accounts or --saml-roles")
+	}
+	var ssoSel *ssoFanout
+	if f.ssoAccts {
+		if len(f.accounts) > 0 || f.allAliases || useOrg {
+			return problem.New(problem.Usage, "--sso-accounts does not go with --accounts, --all-aliases, --org, --ou or --tag: --role means the portal role there").
+				WithHint("narrow the portal's accounts with --exclude or --shard")
+		}
+		if ssoSel, err = prepareSSOFanout(sio, t, t.role, f.assumeRole); err != nil {
+			return err
+		}
+		t.role = ""
+	} else if f.assumeRole != "" {
+		return problem.New(problem.Usage, "--assume-role goes with --sso-accounts").
+			WithHint("elsewhere --role is the role assumed in every account")
 	}
 	role := strings.TrimPrefix(t.role, "/")
 	if strings.HasPrefix(role, "arn:") {
@@ -302,6 +321,22 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 		}
 		targets = append(targets, listed...)
 	}
+	if ssoSel != nil {
+		listed, err := ssoSel.targets(ctx, sio, t, accts, partition)
+		if err != nil {
+			if p, code, ok := interruption(ctx, err); ok {
+				printError(sio.Err, p)
+				return &exitError{code: code}
+			}
+			if p := problem.As(err); p == nil || p.Kind != problem.NoCredentials {
+				p := toProblem(err)
+				printError(sio.Err, &problem.Problem{Msg: "cannot list the access portal's accounts: " + p.Msg, Hint: p.Hint})
+				return &exitError{code: exitCannotList}
+			}
+			return err
+		}
+		targets = append(targets, listed...)
+	}
 	targets, err = fanout.Finish(targets, f.exclude, shard)
 	if err != nil {
 		return err
@@ -316,6 +351,9 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 		if region == "" {
 			req := base.req
 			req.RoleARN = tg.RoleARN
+			if tg.SSORole != "" {
+				req = fanout.Request(base.req, ssoSel.src, tg)
+			}
 			p, err := eng.Resolve(ctx, req)
 			if err != nil {
 				return err
@@ -333,7 +371,7 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 			runnable++
 		}
 	}
-	if !f.yes && (useOrg || runnable > confirmThreshold) && sio.Prompter != nil && sio.Prompter.CanPrompt() && !t.noInput && sio.Getenv("ASSUME_ROLE_NO_INPUT") == "" {
+	if !f.yes && (useOrg || f.ssoAccts || runnable > confirmThreshold) && sio.Prompter != nil && sio.Prompter.CanPrompt() && !t.noInput && sio.Getenv("ASSUME_ROLE_NO_INPUT") == "" {
 		what := "run the command"
 		if len(command) == 0 {
 			what = "print credentials"
@@ -354,7 +392,7 @@ func runFanout(ctx context.Context, sio *IO, t *targetFlags, f *fanoutFlags, com
 		Engine: eng, Base: base.req, Parallel: f.parallel, MaxErrors: maxN, MaxErrorsPercent: maxPct,
 		Command: command, Format: f.format, OutputDir: f.outputDir,
 		Stdout: sio.Out, Stderr: sio.Err, Events: events, Progress: progress,
-		Margin: t.margin(sio), Now: sio.Now,
+		Margin: t.margin(sio), Now: sio.Now, SSO: ssoSource(ssoSel),
 		Env: func(tg *fanout.Target, url, token string) []string {
 			vars := []shellenv.Var{
 				{Name: "AWS_ACCOUNT_ID", Value: tg.AccountID},

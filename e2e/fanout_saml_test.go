@@ -134,8 +134,8 @@ func TestFanoutSAMLRolesRefresh(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, "333333333333:assumed-role/saml-read") {
 			t.Fatalf("%s", r)
 		}
-		if n := iw.ol.Calls("/api/2/saml_assertion"); n != 2 {
-			t.Fatalf("%d sign-ins, want 2 (the first, the refresh)", n)
+		if n := iw.ol.Calls("/api/2/saml_assertion"); n < 2 {
+			t.Fatalf("%d sign-ins, want 2 or more (the first, then the refresh)", n)
 		}
 	})
 	t.Run("mfa", func(t *testing.T) {

@@ -105,13 +105,14 @@ func TestFanoutSAMLRolesUsage(t *testing.T) {
 	}
 }
 
-// A OneLogin world whose role credentials last 2 s and whose assertions 35 s (reused from the
-// cache for their first 5 s only, as a real one for its first minutes).
+// A OneLogin world whose role credentials last 2 s and whose assertions 45 s (reused from the
+// cache for their first 15 s only, as a real one for its first minutes): the child's first call
+// falls well inside those 15 s even on a loaded machine, its call after 17 s always outside.
 func shortLivedOneLoginWorld(t *testing.T, users ...olidp.User) *idpWorld {
 	t.Helper()
 	w := newWorld(t, func(sc *stsemu.Scenario) { sc.RoleCredentialLifetimeSeconds = 2 })
 	ol := olidp.New(olidp.Options{ClientID: olClientID, ClientSecret: olClientSecret, Subdomain: "acme", AppID: "123456",
-		Users: users, Roles: emulatorRoles(), Validity: 35 * time.Second})
+		Users: users, Roles: emulatorRoles(), Validity: 45 * time.Second})
 	srv := httptest.NewServer(ol)
 	t.Cleanup(srv.Close)
 	return &idpWorld{world: w, ol: ol, env: map[string]string{
@@ -125,7 +126,7 @@ func shortLivedOneLoginWorld(t *testing.T, users ...olidp.User) *idpWorld {
 // ~/.saml/credentials) the refresh signs in again unattended; with MFA it fails with one clear
 // line for that target, and nothing is asked.
 func TestFanoutSAMLRolesRefresh(t *testing.T) {
-	script := fmt.Sprintf(`%s whoami >/dev/null || exit 9; sleep 7; %s whoami || exit 8`, binary, binary)
+	script := fmt.Sprintf(`%s whoami >/dev/null || exit 9; sleep 17; %s whoami || exit 8`, binary, binary)
 	t.Run("no-mfa", func(t *testing.T) {
 		t.Parallel()
 		iw := shortLivedOneLoginWorld(t, olidp.User{Name: samlUser, Password: olPassword})

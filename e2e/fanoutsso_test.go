@@ -152,13 +152,14 @@ func TestFanoutSSOAccountsRun(t *testing.T) {
 // TestFanoutSSOAccountsRefreshes: a child that outlives its portal credentials gets new ones from
 // the fan-out's credential endpoint (GetRoleCredentials again), never expired ones.
 func TestFanoutSSOAccountsRefreshes(t *testing.T) {
-	w := ssoFanoutWorld(t, func(sc *stsemu.Scenario) { sc.RoleCredentialLifetimeSeconds = 2 })
+	// 4-second credentials handed out with at least 2 s left: a loaded machine has 2 s to use them.
+	w := ssoFanoutWorld(t, func(sc *stsemu.Scenario) { sc.RoleCredentialLifetimeSeconds = 4 })
 	stop := w.approve()
 	w.ok("sso", "login")
 	stop()
 	w.srv.ResetLog()
-	script := fmt.Sprintf(`for i in 1 2 3; do %s whoami >/dev/null || exit 9; sleep 3; done; echo done`, binary)
-	r := w.run("fanout", "--sso-accounts", "--role", "Admin", "--exclude", "sandbox", "--cache-margin", "1s", "--", "sh", "-c", script)
+	script := fmt.Sprintf(`for i in 1 2 3; do %s whoami >/dev/null || exit 9; sleep 5; done; echo done`, binary)
+	r := w.run("fanout", "--sso-accounts", "--role", "Admin", "--exclude", "sandbox", "--cache-margin", "2s", "--", "sh", "-c", script)
 	if r.code != 0 || strings.Count(r.stdout, "done") != 1 {
 		t.Fatalf("%s", r)
 	}

@@ -39,7 +39,7 @@ import (
 type provider struct{}
 
 func (provider) Retrieve(context.Context) (aws.Credentials, error) {
-	return aws.Credentials{AccessKeyID: "ASIABENCHMARK0000001", SecretAccessKey: "benchmark-secret-not-real",
+	return aws.Credentials{AccessKeyID: "ASIABENCHEXAMPLE0001", SecretAccessKey: "benchmark-secret-not-real",
 		SessionToken: strings.Repeat("T", 800), CanExpire: true, Expires: time.Now().Add(time.Hour), AccountID: "222222222222"}, nil
 }
 

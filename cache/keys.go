@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/assume-role/assume-role/cache/internal/keyring"
+	"github.com/assume-role/assume-role/internal/atomicfile"
 )
 
 // keysPrefix starts the keyring item key of stored long-term keys; it is not a cache entry id,
@@ -224,26 +225,4 @@ func ReadKeyIndex(dir string) (map[string]KeyInfo, error) {
 	return m, nil
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".keys-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+func writeFileAtomic(path string, data []byte) error { return atomicfile.Write(path, data) }

@@ -80,7 +80,6 @@ type Engine struct {
 	timeout Timeouts
 
 	usedCodes   sync.Map // MFA codes given with requests and already sent
-	profileMemo sync.Map // profile name → profileMemo (parsed once per version of the shared files)
 	setenv      func(key, value string) error
 	selfCommand func(command string) (string, bool)
 	apiOptions  []func(*middleware.Stack) error

@@ -37,47 +37,6 @@ func (e *Engine) sharedFiles() (cfgFiles, credFiles []string) {
 // loadProfile reads one profile of the shared config and credentials files. ok is false when the
 // profile does not exist.
 func (e *Engine) loadProfile(ctx context.Context, name string) (*config.SharedConfig, bool, error) {
-	// One resolution asks for the same profiles several times (the ambient source, the source, MFA,
-	// region): the SDK parses the files once per name while they are unchanged.
-	version, verr := e.sharedVersion()
-	if verr == nil {
-		if m, ok := e.profileMemo.Load(name); ok && m.(profileMemo).version == version {
-			m := m.(profileMemo)
-			return m.sc, m.ok, m.err
-		}
-	}
-	sc, ok, err := e.parseProfile(ctx, name)
-	if verr == nil && ctx.Err() == nil {
-		e.profileMemo.Store(name, profileMemo{version: version, sc: sc, ok: ok, err: err})
-	}
-	return sc, ok, err
-}
-
-// profileMemo is a parsed profile and the version of the shared files it was parsed from.
-type profileMemo struct {
-	version string
-	sc      *config.SharedConfig
-	ok      bool
-	err     error
-}
-
-// sharedVersion identifies the current content of the shared files (path, size, modification time).
-func (e *Engine) sharedVersion() (string, error) {
-	cf, crf := e.sharedFiles()
-	var b strings.Builder
-	for i, paths := range [][]string{cf, crf} {
-		for _, p := range paths {
-			f, err := e.readShared(p, i == 0)
-			if err != nil {
-				return "", err
-			}
-			fmt.Fprintf(&b, "%s|%d|%d\n", f.path, f.size, f.mtime.UnixNano())
-		}
-	}
-	return b.String(), nil
-}
-
-func (e *Engine) parseProfile(ctx context.Context, name string) (*config.SharedConfig, bool, error) {
 	cf, crf, done, err := e.profileFiles(name)
 	if err != nil {
 		return nil, false, err

@@ -317,6 +317,8 @@ func (c condition) one(v string) bool {
 	return hit
 }
 
+// compare is the emulator's own copy of the condition operators (package policy has the product's):
+// the emulator stands in for AWS in tests of the policy generators, so it must not share their code.
 func compare(op, got, want string) bool {
 	switch op {
 	case "StringEquals", "ArnEquals":

@@ -3,7 +3,6 @@ package shellenv
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 )
 
@@ -15,7 +14,25 @@ type InitOptions struct {
 	Binary string
 }
 
-var funcName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*$`)
+// validFuncName reports whether name matches ^[A-Za-z0-9_][A-Za-z0-9_.+-]*$: a
+// plain command name usable as a function name in every supported shell. It is
+// hand-written so that the package compiles no regular expression (and does not
+// link regexp): the shell hook runs on every prompt.
+func validFuncName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_':
+		case i > 0 && (c == '.' || c == '+' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // ShellInit returns the code a user evaluates from their shell's startup file
 // (for example eval "$(assume-role shell-init zsh)") to define a function that
@@ -43,7 +60,7 @@ func ShellInit(sh Shell, opts InitOptions) (string, error) {
 	if strings.HasSuffix(strings.ToLower(name), ".exe") {
 		name = name[:len(name)-len(".exe")]
 	}
-	if !funcName.MatchString(name) || strings.ContainsFunc(bin, isControl) || strings.HasSuffix(bin, "/") || strings.HasSuffix(bin, `\`) {
+	if !validFuncName(name) || strings.ContainsFunc(bin, isControl) || strings.HasSuffix(bin, "/") || strings.HasSuffix(bin, `\`) {
 		return "", fmt.Errorf("invalid binary %q: its basename must be a plain command name", bin)
 	}
 	switch sh {

@@ -3,9 +3,6 @@ package cache
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,20 +13,22 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/assume-role/assume-role/cache/filestore"
 )
 
 // EntryVersion is the version of the serialised [Entry]; entries of any other
 // version are ignored and replaced.
-const EntryVersion = 1
+const EntryVersion = filestore.EntryVersion
 
 // Entry kinds.
 const (
-	KindSession = "session" // from sts:GetSessionToken
-	KindRole    = "role"    // from sts:AssumeRole (or a variant)
+	KindSession = filestore.KindSession // from sts:GetSessionToken
+	KindRole    = filestore.KindRole    // from sts:AssumeRole (or a variant)
 	// KindAssertion holds a SAML assertion (Secret) until its NotOnOrAfter.
-	KindAssertion = "saml-assertion"
+	KindAssertion = filestore.KindAssertion
 	// KindPassword holds an identity provider password (Secret) the user asked to remember.
-	KindPassword = "password"
+	KindPassword = filestore.KindPassword
 )
 
 // Defaults for [Options].
@@ -44,126 +43,16 @@ var ErrLockTimeout = errors.New("timed out waiting for another assume-role proce
 
 // Entry is what is cached: temporary credentials and non-secret metadata.
 // Its String and GoString methods redact the secrets, so printing an Entry
-// with any fmt verb is safe.
-type Entry struct {
-	// Version is EntryVersion; Put sets it.
-	Version         int       `json:"Version"`
-	AccessKeyID     string    `json:"AccessKeyId"`
-	SecretAccessKey string    `json:"SecretAccessKey"`
-	SessionToken    string    `json:"SessionToken"`
-	Expiration      time.Time `json:"Expiration"`
-
-	// Kind is KindSession or KindRole.
-	Kind string `json:"Kind"`
-	// Label describes the entry for `assume-role cache list`, e.g.
-	// "arn:aws:iam::222222222222:role/read via alice".
-	Label     string `json:"Label,omitempty"`
-	AccountID string `json:"AccountId,omitempty"`
-	Arn       string `json:"Arn,omitempty"`
-	// AssumedRoleID is AROA…:session for role credentials.
-	AssumedRoleID  string `json:"AssumedRoleId,omitempty"`
-	SourceIdentity string `json:"SourceIdentity,omitempty"`
-	// MFA tells whether the credentials were obtained with MFA.
-	MFA bool `json:"MFA,omitempty"`
-	// Created is when the credentials were obtained; Put defaults it to now.
-	Created time.Time `json:"Created"`
-	// Secret is the payload of the KindAssertion and KindPassword entries, which
-	// hold no credentials.
-	Secret string `json:"Secret,omitempty"`
-}
-
-// String describes the entry without its secret key and session token.
-func (e Entry) String() string {
-	return fmt.Sprintf("cache.Entry{Kind:%q Label:%q AccessKeyID:%q SecretAccessKey:[redacted] SessionToken:[redacted] Expiration:%s}",
-		e.Kind, e.Label, e.AccessKeyID, e.Expiration.Format(time.RFC3339))
-}
-
-// GoString is String, so that %#v redacts the secrets too.
-func (e Entry) GoString() string { return e.String() }
-
-// check reports what makes e unusable, without quoting any secret.
-func (e *Entry) check() error {
-	switch {
-	case e == nil:
-		return errors.New("no entry")
-	case e.Kind == KindAssertion || e.Kind == KindPassword:
-		if e.Secret == "" || e.Expiration.IsZero() {
-			return errors.New("secret entry without secret or expiration")
-		}
-		return nil
-	case e.AccessKeyID == "":
-		return errors.New("entry has no access key id")
-	case e.SecretAccessKey == "":
-		return errors.New("entry has no secret access key")
-	case e.SessionToken == "":
-		return errors.New("entry has no session token (only temporary credentials are cached)")
-	case e.Expiration.IsZero():
-		return errors.New("entry has no expiration")
-	case e.Kind == "":
-		return errors.New("entry has no kind")
-	}
-	return nil
-}
-
-// record is the stored form of an entry: the entry plus the id it was stored
-// under, so that data copied or planted under another id is not trusted.
-type record struct {
-	Entry
-	KeyID string `json:"KeyId"`
-}
-
-// decode parses and checks stored data for id.
-func decode(id string, data []byte) (*Entry, error) {
-	var r record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, errors.New("not a cache entry") // the JSON error might quote secret bytes
-	}
-	if r.Version != EntryVersion {
-		return nil, fmt.Errorf("entry version %d, want %d", r.Version, EntryVersion)
-	}
-	if r.KeyID != id {
-		return nil, errors.New("entry belongs to another key")
-	}
-	if err := r.Entry.check(); err != nil {
-		return nil, err
-	}
-	return &r.Entry, nil
-}
+// with any fmt verb is safe. It is defined in package filestore, which a
+// reader of the file backend can use without this package's dependencies.
+type Entry = filestore.Entry
 
 // Key identifies what was asked for: everything that changes the result of
 // the STS call (source identity, role ARN, session name, duration, external
 // id, MFA serial, policies, tags, region, endpoint, ...). Fields must not
 // contain secrets nor one-time values such as MFA codes; a field with an
-// empty value is the same as an absent one.
-type Key struct {
-	Kind   string
-	Fields map[string]string
-}
-
-// keyIDVersion changes every ID when the key derivation changes.
-const keyIDVersion = 1
-
-// ID returns the key's stable identifier: the hex SHA-256 of the key's
-// canonical JSON (map keys sorted, empty values dropped). It reveals nothing
-// about the fields.
-func (k Key) ID() string {
-	fields := make(map[string]string, len(k.Fields))
-	for name, v := range k.Fields {
-		if v != "" {
-			fields[name] = v
-		}
-	}
-	canonical, err := json.Marshal(struct {
-		V      int               `json:"v"`
-		Kind   string            `json:"kind"`
-		Fields map[string]string `json:"fields"`
-	}{keyIDVersion, k.Kind, fields})
-	if err != nil { // cannot happen: strings always marshal
-		panic("cache: marshalling key: " + err.Error())
-	}
-	sum := sha256.Sum256(canonical)
-	return hex.EncodeToString(sum[:])
-}
+// empty value is the same as an absent one. Its ID is the entry id.
+type Key = filestore.Key
 
 // Info describes a cached entry for listing; it never holds secrets.
 type Info struct {
@@ -296,14 +185,11 @@ func open(opts Options, custom Store, service string, uid int) (*Cache, error) {
 		}
 	}
 
-	c.dir = opts.Dir
-	if c.dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("cache directory: %w", err)
-		}
-		c.dir = filepath.Join(base, "assume-role")
+	dir, err := baseDir(opts.Dir)
+	if err != nil {
+		return nil, err
 	}
+	c.dir = dir
 	c.lockDir = filepath.Join(c.dir, "locks")
 	if err := checkDir(c.dir, uid); err != nil {
 		return nil, err
@@ -312,7 +198,7 @@ func open(opts Options, custom Store, service string, uid int) (*Cache, error) {
 	case custom != nil:
 		c.store = custom
 	case name == BackendFile:
-		s, err := newFileStore(filepath.Join(c.dir, "creds"), uid)
+		s, err := newFileStore(filestore.CredsDir(c.dir), uid)
 		if err != nil {
 			return nil, err
 		}
@@ -375,7 +261,7 @@ func (c *Cache) load(id string) (*Entry, error) {
 	}
 	if err == nil {
 		var e *Entry
-		if e, err = decode(id, data); err == nil {
+		if e, err = filestore.Decode(id, data); err == nil {
 			return e, nil
 		}
 	} else if !errors.Is(err, ErrCorrupt) {
@@ -420,7 +306,7 @@ func (c *Cache) GetOrFetchMargin(ctx context.Context, k Key, margin time.Duratio
 	if err != nil {
 		return nil, false, err
 	}
-	if err := e.check(); err != nil {
+	if err := filestore.Check(e); err != nil {
 		return nil, false, fmt.Errorf("fetched credentials: %w", err)
 	}
 	stored, err := c.put(id, e)
@@ -515,19 +401,19 @@ func (c *Cache) Put(k Key, e *Entry) error {
 }
 
 func (c *Cache) put(id string, e *Entry) (*Entry, error) {
-	if err := e.check(); err != nil {
+	if err := filestore.Check(e); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	r := record{Entry: *e, KeyID: id}
-	r.Version = EntryVersion
-	if r.Created.IsZero() {
-		r.Created = c.now()
+	stored := *e
+	stored.Version = EntryVersion
+	if stored.Created.IsZero() {
+		stored.Created = c.now()
 	}
-	data, err := json.Marshal(&r)
+	data, err := filestore.Encode(id, &stored)
 	if err != nil {
-		return &r.Entry, errors.New("cache: encoding entry failed")
+		return &stored, err
 	}
-	return &r.Entry, c.store.Put(id, data)
+	return &stored, c.store.Put(id, data)
 }
 
 // Invalidate removes the entry for k, if any.

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/assume-role/assume-role/cache/filestore"
 )
 
 // Secrets used by the tests; no output may contain them.
@@ -330,7 +332,7 @@ func TestCorruptEntriesIgnoredAndReplaced(t *testing.T) {
 		"no expiration": rawRecord(t, id, func(m map[string]any) { delete(m, "Expiration") }),
 		"bad time":      rawRecord(t, id, func(m map[string]any) { m["Expiration"] = "tomorrow" }),
 		"no kind":       rawRecord(t, id, func(m map[string]any) { delete(m, "Kind") }),
-		"too large":     append(append([]byte(nil), valid...), make([]byte, maxEntrySize)...),
+		"too large":     append(append([]byte(nil), valid...), make([]byte, filestore.MaxEntrySize)...),
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -429,17 +431,7 @@ func TestUntrustedFilesIgnored(t *testing.T) {
 			}
 		})
 	}
-
-	t.Run("other owner", func(t *testing.T) {
-		dir := t.TempDir()
-		s := &fileStore{dir: dir, uid: os.Geteuid() + 1}
-		if err := os.WriteFile(filepath.Join(dir, id+".json"), rawRecord(t, id, nil), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Get(id); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "owned by uid") {
-			t.Errorf("file of another user: err = %v, want ErrCorrupt", err)
-		}
-	})
+	// A file of another user: see filestore's TestGetOtherOwner.
 }
 
 func TestFileModesAfterPut(t *testing.T) {

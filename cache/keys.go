@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/assume-role/assume-role/cache/filestore"
 	"github.com/assume-role/assume-role/cache/internal/keyring"
 	"github.com/assume-role/assume-role/internal/atomicfile"
 )
@@ -88,15 +89,12 @@ func keyringNames() []string {
 	return out
 }
 
+// baseDir is dir, or the default cache directory when dir is "".
 func baseDir(dir string) (string, error) {
 	if dir != "" {
 		return dir, nil
 	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("cache directory: %w", err)
-	}
-	return filepath.Join(base, "assume-role"), nil
+	return filestore.DefaultDir()
 }
 
 // OpenKeyStore opens the keyring backend opts.Backend (see KeyringBackend) for long-term keys;

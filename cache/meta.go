@@ -1,9 +1,9 @@
 package cache
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+
+	"github.com/assume-role/assume-role/cache/filestore"
 )
 
 // Remember stores a small, non-secret fact under name, such as the caller ARN an access key
@@ -43,16 +43,14 @@ type metaRecord struct {
 	Value string `json:"value"`
 }
 
-func metaID(name string) string {
-	sum := sha256.Sum256([]byte("meta\x00" + name))
-	return hex.EncodeToString(sum[:])
-}
+// metaID is the id of the fact named name in <Dir>/meta (its file is filestore.MetaPath).
+func metaID(name string) string { return filestore.MetaID(name) }
 
 func (c *Cache) metaStore() *fileStore {
 	if c.lockDir == "" || c.dir == "" { // backend none
 		return nil
 	}
-	s, err := newFileStore(c.dir+"/meta", c.uid)
+	s, err := newFileStore(filestore.MetaDir(c.dir), c.uid)
 	if err != nil {
 		return nil
 	}

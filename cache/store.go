@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/assume-role/assume-role/cache/filestore"
 )
 
 // ErrNotFound is returned by [Store.Get] when no entry is stored under the id.
-var ErrNotFound = errors.New("cache: entry not found")
+var ErrNotFound = filestore.ErrNotFound
 
 // ErrCorrupt may be wrapped by an error from [Store.Get] when the stored data
 // exists but must not be trusted (for example a file with the wrong owner or
 // mode). The cache treats it as a miss and deletes the entry.
-var ErrCorrupt = errors.New("cache: corrupt or untrusted entry")
+var ErrCorrupt = filestore.ErrCorrupt
 
 // ErrWrongPassphrase is wrapped by the errors of the encrypted-file backend
 // when an entry does not decrypt with the passphrase given: the passphrase is
@@ -41,7 +43,7 @@ type Store interface {
 // Backend names accepted by [Options.Backend].
 const (
 	BackendAuto          = "auto"
-	BackendFile          = "file"
+	BackendFile          = filestore.Backend
 	BackendKeychain      = "keychain"
 	BackendWinCred       = "wincred"
 	BackendSecretService = "secret-service"
@@ -78,18 +80,7 @@ func unknownBackendError(name string) error {
 
 // validID reports whether id looks like the output of Key.ID. Stores use it
 // so that an id can never name a path outside their directory.
-func validID(id string) bool {
-	if len(id) != 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
+func validID(id string) bool { return filestore.ValidID(id) }
 
 func invalidIDError(id string) error {
 	return fmt.Errorf("cache: invalid entry id %q", id)

@@ -1,4 +1,4 @@
-package cache
+package filestore
 
 import (
 	"errors"
@@ -10,37 +10,40 @@ import (
 	"strings"
 )
 
-// maxEntrySize bounds what is read from a cache file; real entries are a
+// MaxEntrySize bounds what is read from a cache file; real entries are a
 // few kilobytes (a session token is at most about 2 KB).
-const maxEntrySize = 64 << 10
+const MaxEntrySize = 64 << 10
 
-// fileStore keeps one JSON file per entry in dir (mode 0600, dir 0700).
-type fileStore struct {
+// Store keeps one JSON file per entry in dir (mode 0600, dir 0700). It is the
+// cache's file backend; it is safe for concurrent use and does not lock.
+type Store struct {
 	dir string
 	uid int // expected owner of dir and files; -1 disables the check
 }
 
-// newFileStore checks dir (if it exists) and returns a store on it; dir is
-// created on the first Put.
-func newFileStore(dir string, uid int) (*fileStore, error) {
-	if err := checkDir(dir, uid); err != nil {
+// New checks dir (if it exists, tightening it to 0700) and returns a store on
+// it; dir is created on the first Put. uid is the expected owner of dir and of
+// the files (-1 disables the check).
+func New(dir string, uid int) (*Store, error) {
+	if err := CheckDir(dir, uid); err != nil {
 		return nil, err
 	}
-	return &fileStore{dir: dir, uid: uid}, nil
+	return &Store{dir: dir, uid: uid}, nil
 }
 
-func (s *fileStore) Name() string { return BackendFile }
+// Name returns the backend's name, "file".
+func (s *Store) Name() string { return Backend }
 
-func (s *fileStore) path(id string) string { return filepath.Join(s.dir, id+".json") }
+func (s *Store) path(id string) string { return filepath.Join(s.dir, id+".json") }
 
 // Get reads one entry. A file that is not a regular file owned by the user
 // with mode 0600 (or stricter) is reported as ErrCorrupt.
-func (s *fileStore) Get(id string) ([]byte, error) {
-	if !validID(id) {
+func (s *Store) Get(id string) ([]byte, error) {
+	if !ValidID(id) {
 		return nil, invalidIDError(id)
 	}
 	p := s.path(id)
-	f, err := os.OpenFile(p, os.O_RDONLY|openNoFollow, 0)
+	f, err := os.OpenFile(p, os.O_RDONLY|OpenNoFollow, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrNotFound
@@ -58,21 +61,21 @@ func (s *fileStore) Get(id string) ([]byte, error) {
 	if err := s.trusted(p, fi); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxEntrySize+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxEntrySize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxEntrySize {
-		return nil, fmt.Errorf("%s is larger than %d bytes: %w", p, maxEntrySize, ErrCorrupt)
+	if len(data) > MaxEntrySize {
+		return nil, fmt.Errorf("%s is larger than %d bytes: %w", p, MaxEntrySize, ErrCorrupt)
 	}
 	return data, nil
 }
 
-func (s *fileStore) trusted(p string, fi fs.FileInfo) error {
+func (s *Store) trusted(p string, fi fs.FileInfo) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file: %w", p, ErrCorrupt)
 	}
-	if !checkPerms {
+	if !CheckPerms {
 		return nil
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
@@ -86,11 +89,11 @@ func (s *fileStore) trusted(p string, fi fs.FileInfo) error {
 
 // Put writes data atomically: a 0600 temporary file in the same directory is
 // written, synced and renamed over the entry.
-func (s *fileStore) Put(id string, data []byte) (err error) {
-	if !validID(id) {
+func (s *Store) Put(id string, data []byte) (err error) {
+	if !ValidID(id) {
 		return invalidIDError(id)
 	}
-	if err := ensureDir(s.dir, s.uid); err != nil {
+	if err := EnsureDir(s.dir, s.uid); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(s.dir, "."+id+".*.tmp") // created 0600
@@ -103,7 +106,7 @@ func (s *fileStore) Put(id string, data []byte) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if checkPerms {
+	if CheckPerms {
 		// CreateTemp already uses 0600; make sure no umask or ACL quirk widened it.
 		if err := tmp.Chmod(0o600); err != nil {
 			return fmt.Errorf("writing cache entry: %w", err)
@@ -125,8 +128,8 @@ func (s *fileStore) Put(id string, data []byte) (err error) {
 }
 
 // Delete removes one entry; a missing entry is not an error.
-func (s *fileStore) Delete(id string) error {
-	if !validID(id) {
+func (s *Store) Delete(id string) error {
+	if !ValidID(id) {
 		return invalidIDError(id)
 	}
 	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -136,7 +139,7 @@ func (s *fileStore) Delete(id string) error {
 }
 
 // IDs lists the entries; temporary files and anything else are ignored.
-func (s *fileStore) IDs() ([]string, error) {
+func (s *Store) IDs() ([]string, error) {
 	des, err := os.ReadDir(s.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -146,28 +149,44 @@ func (s *fileStore) IDs() ([]string, error) {
 	}
 	var ids []string
 	for _, de := range des {
-		if id, ok := strings.CutSuffix(de.Name(), ".json"); ok && validID(id) {
+		if id, ok := strings.CutSuffix(de.Name(), ".json"); ok && ValidID(id) {
 			ids = append(ids, id)
 		}
 	}
 	return ids, nil
 }
 
-// checkDir verifies an existing directory: it must be a directory owned by
+// CheckDir verifies an existing directory: it must be a directory owned by
 // the user (uid, unless -1), and is tightened to mode 0700. Symbolic links on
-// the way are followed only when safe (see walkDir).
-func checkDir(dir string, uid int) error {
-	return walkDir(dir, uid, false, 0)
+// the way are followed only when safe (see walkDir). A missing directory is
+// not an error (it is checked as far as it exists).
+func CheckDir(dir string, uid int) error {
+	return walkDir(dir, uid, dirCheck, 0)
 }
 
-// ensureDir creates dir (and its parents) with mode 0700 and checks it like
-// checkDir.
-func ensureDir(dir string, uid int) error {
-	return walkDir(dir, uid, true, 0)
+// EnsureDir creates dir (and its parents) with mode 0700 and checks it like
+// CheckDir.
+func EnsureDir(dir string, uid int) error {
+	return walkDir(dir, uid, dirEnsure, 0)
 }
+
+// verifyDir is CheckDir without any change: a directory accessible to other
+// users is an error instead of being tightened.
+func verifyDir(dir string, uid int) error {
+	return walkDir(dir, uid, dirVerify, 0)
+}
+
+// dirOp is what walkDir does besides checking.
+type dirOp int
+
+const (
+	dirCheck  dirOp = iota // tighten the last component to 0700
+	dirEnsure              // create missing components, tighten the last one
+	dirVerify              // change nothing; refuse a last component wider than 0700
+)
 
 // walkDir checks dir one path component at a time, with Lstat, creating
-// missing components (mode 0700) when create is set. A symbolic link is
+// missing components (mode 0700) when op is dirEnsure. A symbolic link is
 // followed only when it belongs to the user or root and sits in a folder no
 // one else can write to: a link planted by someone else in a shared folder
 // (/tmp, a world-writable cache folder) is refused, so that the cache never
@@ -175,7 +194,7 @@ func ensureDir(dir string, uid int) error {
 // when it exists, must be a directory owned by the user; it is opened without
 // following links and tightened to 0700 through that descriptor. A followed
 // link's target is walked the same way; links counts the links followed.
-func walkDir(dir string, uid int, create bool, links int) error {
+func walkDir(dir string, uid int, op dirOp, links int) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return fmt.Errorf("cache directory: %w", err)
@@ -198,7 +217,7 @@ func walkDir(dir string, uid int, create bool, links int) error {
 		next := filepath.Join(cur, name)
 		fi, err := os.Lstat(next)
 		if errors.Is(err, fs.ErrNotExist) {
-			if !create {
+			if op != dirEnsure {
 				return nil // checked as far as it exists
 			}
 			if err := os.Mkdir(next, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
@@ -223,21 +242,21 @@ func walkDir(dir string, uid int, create bool, links int) error {
 			if !filepath.IsAbs(target) {
 				target = filepath.Join(cur, target)
 			}
-			return walkDir(filepath.Join(append([]string{target}, names[i+1:]...)...), uid, create, links+1)
+			return walkDir(filepath.Join(append([]string{target}, names[i+1:]...)...), uid, op, links+1)
 		}
 		if !fi.IsDir() {
 			return fmt.Errorf("cache directory %s is not a directory", next)
 		}
 		cur, parent = next, fi
 	}
-	return tighten(abs, uid)
+	return tighten(abs, uid, op != dirVerify)
 }
 
 // safeLink refuses a symbolic link that someone other than the user could
 // have planted: one in a folder writable by others (parent), or owned by
 // another user than uid or root.
 func safeLink(path string, link, parent fs.FileInfo, uid int) error {
-	if !checkPerms {
+	if !CheckPerms {
 		return nil
 	}
 	if parent.Mode().Perm()&0o022 != 0 {
@@ -251,9 +270,9 @@ func safeLink(path string, link, parent fs.FileInfo, uid int) error {
 
 // tighten checks the last component of dir, opened without following a link
 // (walkDir resolved every link before it): a directory owned by uid (unless -1), of
-// mode 0700 (restricted if it was wider).
-func tighten(dir string, uid int) error {
-	f, err := os.OpenFile(dir, os.O_RDONLY|openNoFollow, 0)
+// mode 0700 (restricted if it was wider and fix is set, refused otherwise).
+func tighten(dir string, uid int, fix bool) error {
+	f, err := os.OpenFile(dir, os.O_RDONLY|OpenNoFollow, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -268,13 +287,16 @@ func tighten(dir string, uid int) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("cache directory %s is not a directory", dir)
 	}
-	if !checkPerms {
+	if !CheckPerms {
 		return nil
 	}
 	if owner, ok := fileOwner(fi); ok && uid >= 0 && owner != uid {
 		return fmt.Errorf("cache directory %s is owned by uid %d, not by the current user (uid %d); refusing to use it", dir, owner, uid)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
+		if !fix {
+			return fmt.Errorf("cache directory %s has mode %#o, want 0700", dir, fi.Mode().Perm())
+		}
 		if err := f.Chmod(0o700); err != nil {
 			return fmt.Errorf("cache directory %s is accessible to other users and cannot be restricted: %w", dir, err)
 		}

@@ -1,17 +1,17 @@
 //go:build unix
 
-package cache
+package filestore
 
 import (
 	"io/fs"
 	"syscall"
 )
 
-// checkPerms is true where Unix owners and permission bits protect files.
-const checkPerms = true
+// CheckPerms is true where Unix owners and permission bits protect files.
+const CheckPerms = true
 
-// openNoFollow makes opening a symbolic link fail.
-const openNoFollow = syscall.O_NOFOLLOW
+// OpenNoFollow makes opening a symbolic link fail.
+const OpenNoFollow = syscall.O_NOFOLLOW
 
 // fileOwner returns the uid owning fi.
 func fileOwner(fi fs.FileInfo) (int, bool) {

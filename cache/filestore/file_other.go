@@ -1,15 +1,15 @@
 //go:build !unix
 
-package cache
+package filestore
 
 import "io/fs"
 
-// checkPerms is false where permission bits do not describe who can read a
+// CheckPerms is false where permission bits do not describe who can read a
 // file (Windows uses ACLs; the file backend relies on the profile directory's).
-const checkPerms = false
+const CheckPerms = false
 
-// openNoFollow is not available; symbolic links are followed.
-const openNoFollow = 0
+// OpenNoFollow is not available; symbolic links are followed.
+const OpenNoFollow = 0
 
 // fileOwner is unknown on this platform.
 func fileOwner(fs.FileInfo) (int, bool) { return 0, false }

@@ -14,7 +14,7 @@ LDFLAGS := -s -w $(if $(VERSION),-X main.version=$(VERSION))
 GOBUILD := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 
 build:
-	$(GOBUILD) -o $(BIN)/assume-role ./cmd/assume-role
+	$(GOBUILD) -o $(BIN)/ ./cmd/assume-role ./cmd/assume-role-engine
 	$(GOBUILD) -o $(BIN)/sts-emulator ./cmd/sts-emulator
 
 # The main job against the bundled STS emulator: no AWS account, no network beyond 127.0.0.1.

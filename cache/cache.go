@@ -91,6 +91,9 @@ type Options struct {
 	// about a second for another process holding the same key, and what that process is doing
 	// (see Announce): "waiting for another assume-role (pid 123) to finish its MFA prompt…".
 	Waiting func(msg string)
+	// Observe, if set, is told of every lookup, fact read and write (see Event), so that a caller
+	// can tell what a run depended on (the fast path's records).
+	Observe func(Event)
 	// Debugf, if set, receives diagnostics (ignored corrupt entries, failed
 	// writes). Messages never contain secrets.
 	Debugf func(format string, args ...any)
@@ -107,6 +110,7 @@ type Cache struct {
 	now         func() time.Time
 	debugf      func(format string, args ...any)
 	waiting     func(msg string)
+	observer    func(Event)
 
 	mu    sync.Mutex
 	inuse map[string]*keyLock // per-id in-process locks
@@ -149,6 +153,7 @@ func open(opts Options, custom Store, service string, uid int) (*Cache, error) {
 		now:         opts.Now,
 		debugf:      opts.Debugf,
 		waiting:     opts.Waiting,
+		observer:    opts.Observe,
 		inuse:       map[string]*keyLock{},
 	}
 	switch {
@@ -237,8 +242,9 @@ func (c *Cache) LookupMargin(k Key, margin time.Duration) (*Entry, bool) {
 	return e, ok
 }
 
-func (c *Cache) lookupMargin(id string, margin time.Duration) (*Entry, bool, error) {
-	e, err := c.load(id)
+func (c *Cache) lookupMargin(id string, margin time.Duration) (e *Entry, hit bool, err error) {
+	defer func() { c.observe(Event{Kind: EventLookup, ID: id, Margin: margin, Hit: hit}) }()
+	e, err = c.load(id)
 	if e == nil {
 		return nil, false, err
 	}
@@ -270,6 +276,7 @@ func (c *Cache) load(id string) (*Entry, error) {
 		return nil, nil
 	}
 	c.debugf("cache: ignoring and deleting entry %s: %v", id, err)
+	c.observe(Event{Kind: EventWrite, ID: id})
 	if derr := c.store.Delete(id); derr != nil {
 		c.debugf("cache: deleting entry %s: %v", id, derr)
 	}
@@ -401,6 +408,7 @@ func (c *Cache) Put(k Key, e *Entry) error {
 }
 
 func (c *Cache) put(id string, e *Entry) (*Entry, error) {
+	c.observe(Event{Kind: EventWrite, ID: id})
 	if err := filestore.Check(e); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
@@ -418,6 +426,7 @@ func (c *Cache) put(id string, e *Entry) (*Entry, error) {
 
 // Invalidate removes the entry for k, if any.
 func (c *Cache) Invalidate(k Key) error {
+	c.observe(Event{Kind: EventWrite, ID: k.ID()})
 	return c.store.Delete(k.ID())
 }
 
@@ -450,6 +459,7 @@ func (c *Cache) List() ([]Info, error) {
 
 // Clear deletes every entry and returns how many were deleted.
 func (c *Cache) Clear() (int, error) {
+	c.observe(Event{Kind: EventWrite})
 	ids, err := c.store.IDs()
 	if err != nil {
 		return 0, err

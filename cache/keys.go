@@ -224,3 +224,13 @@ func ReadKeyIndex(dir string) (map[string]KeyInfo, error) {
 }
 
 func writeFileAtomic(path string, data []byte) error { return atomicfile.Write(path, data) }
+
+// KeyIndexPath is the path of the key index ReadKeyIndex reads (dir "" is the default cache
+// directory).
+func KeyIndexPath(dir string) (string, error) {
+	dir, err := baseDir(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, keysIndex), nil
+}

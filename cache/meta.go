@@ -2,6 +2,7 @@ package cache
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/assume-role/assume-role/cache/filestore"
 )
@@ -18,6 +19,7 @@ func (c *Cache) Remember(name, value string) error {
 	if err != nil {
 		return err
 	}
+	c.observe(Event{Kind: EventWrite, Path: filestore.MetaPath(c.dir, name)})
 	return s.Put(metaID(name), data)
 }
 
@@ -28,9 +30,15 @@ func (c *Cache) Recall(name string) (string, bool) {
 		return "", false
 	}
 	data, err := s.Get(metaID(name))
-	if err != nil {
+	switch {
+	case errors.Is(err, filestore.ErrNotFound):
+		c.observe(Event{Kind: EventRecall, Path: filestore.MetaPath(c.dir, name)})
+		return "", false
+	case err != nil:
+		c.observe(Event{Kind: EventUnsure, Path: filestore.MetaPath(c.dir, name)})
 		return "", false
 	}
+	c.observe(Event{Kind: EventRecall, Path: filestore.MetaPath(c.dir, name), SHA256: sum(data)})
 	var r metaRecord
 	if json.Unmarshal(data, &r) != nil || r.Name != name {
 		return "", false // foreign or corrupt: ignore

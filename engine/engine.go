@@ -135,6 +135,10 @@ type Result struct {
 	// Ambient is the shell's own source ("profile:NAME", "env", "default-chain"), exported as
 	// EnvSource so that the next switch starts from it again; never a secret.
 	Ambient string
+	// SourceKind is where the plan's first credentials came from.
+	SourceKind SourceKind
+	// CacheID is the id of the cache entry that holds Credentials ("" when they are not cached).
+	CacheID string
 }
 
 type noPrompt struct{}

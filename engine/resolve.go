@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/assume-role/assume-role/internal/credout"
 	"github.com/assume-role/assume-role/internal/safefile"
 	"net/http"
 	"path/filepath"
@@ -27,9 +28,9 @@ import (
 const (
 	// EnvSource is the shell's own source: "profile:NAME", "env" (keys that the switch replaced) or
 	// "default-chain".
-	EnvSource = "ASSUME_ROLE_SOURCE"
+	EnvSource = credout.EnvSource
 	// EnvExportedKey is the access key ID of the credentials a switch exported (not a secret).
-	EnvExportedKey = "ASSUME_ROLE_EXPORTED_KEY_ID"
+	EnvExportedKey = credout.EnvExportedKey
 )
 
 // ownExports reports whether the environment's credentials are the ones a previous switch exported.

@@ -78,7 +78,11 @@ func (e *Engine) Run(ctx context.Context, p *Plan) (*Result, error) {
 	if cached {
 		e.debugf("cache hit (expires %s)", ent.Expiration.Format(time.RFC3339))
 	}
-	return p.result(ent, cached), nil
+	res := p.result(ent, cached)
+	if cp, ok := prov.(*cachedProvider); ok && cp.cache != nil {
+		res.CacheID = cp.key.ID()
+	}
+	return res, nil
 }
 
 // provider builds the chain of providers of a plan.
@@ -376,7 +380,7 @@ func (p *Plan) result(ent *cache.Entry, cached bool) *Result {
 		Credentials: entryCredentials(ent),
 		RoleARN:     p.RoleARN, AssumedRoleARN: ent.Arn, AssumedRoleID: ent.AssumedRoleID,
 		AccountID: firstSet(p.AccountID, ent.AccountID), AccountName: p.AccountName, RoleName: p.RoleName,
-		Region: p.Region, Cached: cached, MFA: ent.MFA, Ambient: p.Ambient,
+		Region: p.Region, Cached: cached, MFA: ent.MFA, Ambient: p.Ambient, SourceKind: p.Source.Kind,
 	}
 	if r.AccountName == "" {
 		r.AccountName = r.AccountID

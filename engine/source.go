@@ -190,3 +190,11 @@ func oneLine(err error) string {
 	}
 	return s
 }
+
+// InputFiles are the files whose contents a resolution may depend on besides the cache: the
+// shared config and credentials files and the accounts file (the paths this engine's
+// environment names, whether they exist or not).
+func (e *Engine) InputFiles() []string {
+	cf, crf := e.sharedFiles()
+	return append(append(cf, crf...), e.accountsPath())
+}

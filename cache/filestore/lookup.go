@@ -42,3 +42,17 @@ func Lookup(dir, id string, margin time.Duration, now time.Time) (*Entry, bool) 
 	}
 	return e, true
 }
+
+// ReadOnly returns a store on dir for reading only, owned by the effective user, after checking
+// dir the way Lookup does: nothing is created or tightened, and a directory other users can
+// access is an error.
+func ReadOnly(dir string) (*Store, error) {
+	uid := os.Geteuid()
+	if !CheckPerms {
+		uid = -1
+	}
+	if err := verifyDir(dir, uid); err != nil {
+		return nil, err
+	}
+	return &Store{dir: dir, uid: uid}, nil
+}

@@ -1,13 +1,23 @@
 // Command assume-role assumes AWS IAM roles and hands the temporary credentials to shells and
-// programs. See the README for usage; the work happens in internal/cli and the engine package.
+// programs. See the README for usage.
+//
+// This is the small front: it links neither the AWS SDK nor the command tree, so that it starts
+// about as fast as any Go program. It prints the version, answers a repeated cache hit from its
+// record (internal/fastpath), and hands everything else to the engine, assume-role-engine,
+// installed next to it: exec with the same arguments, environment and file descriptors, so exit
+// codes, signals, prompts and the terminal are the engine's own.
 package main
 
 import (
-	"context"
+	"fmt"
 	"os"
-	"runtime/debug"
+	"path/filepath"
+	"runtime"
+	"time"
 
-	"github.com/assume-role/assume-role/internal/cli"
+	"github.com/assume-role/assume-role/internal/buildinfo"
+	"github.com/assume-role/assume-role/internal/fastpath"
+	"github.com/assume-role/assume-role/problem"
 )
 
 // version is set with -ldflags "-X main.version=v1.2.3" (make build sets `git describe`);
@@ -15,41 +25,42 @@ import (
 var version = ""
 
 func main() {
-	if version == "" {
-		version = buildVersion()
+	args := os.Args[1:]
+	if len(args) == 1 && (args[0] == "version" || args[0] == "--version") {
+		fmt.Printf("assume-role %s\n", buildinfo.Version(version))
+		return
 	}
-	if version != "" {
-		cli.Version = version
+	engine, err := enginePath()
+	if err != nil {
+		fail(err)
 	}
-	ctx, stop := cli.NotifySignals(context.Background())
-	code := cli.Main(ctx, os.Args[1:], cli.System())
-	stop()
-	os.Exit(code)
+	f := &fastpath.Front{
+		Input:  fastpath.Input{Args: args, Environ: os.Environ(), TTY: fastpath.Terminals(), Engine: engine},
+		Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now(),
+	}
+	if served, code := fastpath.Serve(f); served {
+		os.Exit(code)
+	}
+	if _, err := os.Stat(engine); err != nil {
+		fail(fmt.Errorf("the engine %s is missing: install assume-role-engine next to assume-role (see the README's install section)", engine))
+	}
+	fail(runEngine(engine, os.Args, os.Environ()))
 }
 
-// buildVersion is the module version `go install …@v1.2.3` records, else the VCS revision
-// `go build` records in a checkout ("devel+0123456789ab", "+dirty" when modified), else "".
-func buildVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
+// enginePath is the engine next to this executable (never one found on PATH).
+func enginePath() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("cannot find this executable's path: %v", err)
 	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
+	name := fastpath.EngineName
+	if runtime.GOOS == "windows" {
+		name += ".exe"
 	}
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
-		}
-	}
-	if rev == "" {
-		return ""
-	}
-	return "devel+" + rev[:min(len(rev), 12)] + dirty
+	return filepath.Join(filepath.Dir(exe), name), nil
+}
+
+func fail(err error) {
+	fmt.Fprintf(os.Stderr, "assume-role: error: %s\n", err)
+	os.Exit(problem.Config.ExitCode())
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/assume-role/assume-role/internal/fastpath"
+	"github.com/assume-role/assume-role/problem"
 	"text/tabwriter"
 	"time"
 
@@ -74,6 +76,12 @@ func newCacheCmd(sio *IO, parent *targetFlags) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(sio.Err, "assume-role: removed %d cached entries from the %s cache\n", n, ca.Backend())
+			if dir := ca.Dir(); dir != "" {
+				// The fast path's records name entries that are gone now; they go too.
+				if _, err := fastpath.Clear(dir); err != nil {
+					return problem.Wrap(problem.Internal, err, "cannot remove the fast path's records in %s: %s", fastpath.Dir(dir), err.Error())
+				}
+			}
 			return nil
 		},
 	}

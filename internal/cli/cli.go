@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/assume-role/assume-role/engine"
+	"github.com/assume-role/assume-role/internal/fastpath"
 	"github.com/assume-role/assume-role/internal/tty"
 	"github.com/assume-role/assume-role/problem"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,20 +39,43 @@ type IO struct {
 	// ShellCodeFile is where the shell function of shell-init wants the shell code it evaluates
 	// (ASSUME_ROLE_SHELL_CODE_FILE); empty when not called by the function.
 	ShellCodeFile string
+	// fast records a plain cache hit for the front executable (nil: not recorded).
+	fast *fastRecorder
 }
 
 // System returns the IO of the real process.
 func System() *IO {
 	exe, _ := os.Executable()
-	return &IO{
+	fast := newFastRecorder(os.Environ()) // before the shell function's file is taken out
+	sio := &IO{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 		Getenv: os.Getenv, Environ: os.Environ, Setenv: os.Setenv, Now: time.Now,
 		StdoutIsTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		Prompter:    &tty.Prompter{Disabled: os.Getenv("ASSUME_ROLE_NO_INPUT") != ""},
-		Executable:  exe,
+		Executable:  frontExecutable(exe),
 		// Taken out of the environment: no program this process runs inherits it.
 		ShellCodeFile: takeShellCodeFile(),
+		fast:          fast,
 	}
+	if fast != nil {
+		sio.Getenv = fast.getenv(sio.Getenv)
+		sio.Err = stderrWriter{sio.Err, fast}
+	}
+	return sio
+}
+
+// frontExecutable is the path that shell-init and credential_process lines name: the front
+// executable next to the engine (exe) when there is one, else exe itself.
+func frontExecutable(exe string) string {
+	base := strings.TrimSuffix(filepath.Base(exe), ".exe")
+	if base != fastpath.EngineName {
+		return exe
+	}
+	front := filepath.Join(filepath.Dir(exe), strings.Replace(filepath.Base(exe), fastpath.EngineName, fastpath.FrontName, 1))
+	if fi, err := os.Stat(front); err == nil && fi.Mode().IsRegular() {
+		return front
+	}
+	return exe
 }
 
 // Version is set by main from build information or -ldflags.
@@ -71,6 +96,11 @@ func Main(ctx context.Context, args []string, sio *IO) (code int) {
 		}
 	}()
 	sio = withPrompts(ctx, sio)
+	if sio.fast != nil && sio.Prompter != nil {
+		c := *sio
+		c.Prompter = recordingPrompter{sio.Prompter, sio.fast}
+		sio = &c
+	}
 	root := newRootCmd(sio, args)
 	root.SetArgs(args)
 	root.SetIn(sio.In)

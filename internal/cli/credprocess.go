@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"bytes"
+	"io"
+
 	"github.com/spf13/cobra"
 )
 
@@ -28,7 +31,12 @@ for any switch, and with AWS_PROFILE=prod-read the profile would be its own sour
 			if err != nil {
 				return err
 			}
-			return renderCredentials(sio.Out, formatCredentialProcess, res, tg.accountName, tg.roleName)
+			var printed bytes.Buffer
+			if err := renderCredentials(io.MultiWriter(sio.Out, &printed), formatCredentialProcess, res, tg.accountName, tg.roleName); err != nil {
+				return err
+			}
+			sio.fast.done(sio, t.fastRun(c, formatCredentialProcess, tg, res, printed.Bytes(), false))
+			return nil
 		},
 	}
 	t.register(cmd.Flags())

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -63,7 +64,12 @@ func (o *rootOptions) run(ctx context.Context, cmd *cobra.Command, args []string
 			shellQuoteArgs(commandLine(cmd)), format)
 		return nil
 	}
-	return emitShellCode(sio, format, func(w io.Writer) error {
-		return renderCredentials(w, format, res, tg.accountName, tg.roleName)
-	})
+	var printed bytes.Buffer
+	if err := emitShellCode(sio, format, func(w io.Writer) error {
+		return renderCredentials(io.MultiWriter(w, &printed), format, res, tg.accountName, tg.roleName)
+	}); err != nil {
+		return err
+	}
+	sio.fast.done(sio, o.target.fastRun(cmd, format, tg, res, printed.Bytes(), forShellFunction(sio, format)))
+	return nil
 }

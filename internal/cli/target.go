@@ -14,6 +14,7 @@ import (
 	"github.com/assume-role/assume-role/sso"
 	"github.com/assume-role/assume-role/stslimits"
 	"github.com/aws/smithy-go/middleware"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -37,6 +38,7 @@ type targetFlags struct {
 	sso                                             bool   // --sso: ACCOUNT ROLE are an access portal role, the source
 	ssoSession                                      string // --sso-session NAME
 	ssoLogin                                        bool   // --sso-login: sign in when needed
+	openedCache                                     *cache.Cache
 }
 
 func (t *targetFlags) register(fs *pflag.FlagSet) {
@@ -253,6 +255,9 @@ func (t *targetFlags) assume(ctx context.Context, sio *IO, args []string) (*targ
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if sio.fast != nil {
+		sio.fast.before(append(eng.InputFiles(), t.keyIndexPath(sio)))
+	}
 	res, err := eng.Assume(ctx, tg.req)
 	if err != nil {
 		return nil, nil, nil, err
@@ -307,6 +312,9 @@ func (t *targetFlags) openCache(sio *IO) (*cache.Cache, error) {
 		}
 	}
 	o := cache.Options{Backend: backend, Dir: getenv("ASSUME_ROLE_CACHE_DIR"), Margin: margin, Now: sio.Now}
+	if sio.fast != nil {
+		o.Observe = sio.fast.observe
+	}
 	o.Waiting = func(msg string) { fmt.Fprintln(sio.Err, "assume-role: "+msg) }
 	if pass := getenv("ASSUME_ROLE_CACHE_PASSPHRASE"); pass != "" {
 		o.Passphrase = func() (string, error) { return pass, nil }
@@ -321,5 +329,21 @@ func (t *targetFlags) openCache(sio *IO) (*cache.Cache, error) {
 		return nil, problem.Wrap(problem.Config, err, "cannot open the credential cache: %s", err.Error()).
 			WithHint("choose a backend with --cache-backend or ASSUME_ROLE_CACHE_BACKEND, or run with --no-cache")
 	}
+	t.openedCache = c
 	return c, nil
+}
+
+// keyIndexPath is the key index the key store reads ("" when there is no cache directory).
+func (t *targetFlags) keyIndexPath(sio *IO) string {
+	p, _ := cache.KeyIndexPath(sio.Getenv("ASSUME_ROLE_CACHE_DIR"))
+	return p
+}
+
+// fastRun is what a command that handed over credentials tells the fast path's recorder.
+func (t *targetFlags) fastRun(cmd *cobra.Command, format string, tg *target, res *engine.Result, printed []byte, codeFile bool) fastRun {
+	margin := cache.DefaultMargin
+	if t.openedCache != nil {
+		margin = t.openedCache.Margin()
+	}
+	return fastRun{cmd: cmd, format: format, res: res, tg: tg, printed: printed, codeFile: codeFile, cache: t.openedCache, margin: margin}
 }

@@ -171,7 +171,6 @@ type fastRun struct {
 	codeFile bool
 	cache    *cache.Cache
 	margin   time.Duration
-	keyIndex string
 }
 
 // done records the run, or says why not with ASSUME_ROLE_FAST_PATH=explain.

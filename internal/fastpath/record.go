@@ -106,7 +106,13 @@ func readKey(s *filestore.Store) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := hex.DecodeString(string(bytes.TrimSpace(data)))
+	var k struct {
+		Key string `json:"key"`
+	}
+	if json.Unmarshal(data, &k) != nil {
+		return nil, errors.New("the fast path's key is malformed")
+	}
+	key, err := hex.DecodeString(k.Key)
 	if err != nil || len(key) != 32 {
 		return nil, errors.New("the fast path's key is malformed")
 	}
@@ -122,7 +128,7 @@ func ensureKey(s *filestore.Store) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	if err := s.Put(keyID, []byte(hex.EncodeToString(key))); err != nil {
+	if err := s.Put(keyID, []byte(`{"key":"`+hex.EncodeToString(key)+`"}`)); err != nil {
 		return nil, err
 	}
 	// Another engine may have written its own key at the same moment: use what is there, so that

@@ -239,6 +239,9 @@ func Save(cacheDir string, in *Input, rec *Record, printed []byte, now time.Time
 	if err != nil {
 		return err
 	}
+	if old, err := s.Get(digest); err == nil && bytes.Equal(old, data) {
+		return nil // the same record is there: no write, no fsync
+	}
 	if err := s.Put(digest, data); err != nil {
 		return err
 	}

@@ -3,8 +3,8 @@ package cache
 import "github.com/assume-role/assume-role/cache/filestore"
 
 // The file backend and the directory checks live in package filestore, which
-// imports the standard library only; these names keep this package's code as
-// it was.
+// the front links without this package's dependencies; these names keep this
+// package's code as it was.
 
 // checkPerms is true where Unix owners and permission bits protect files.
 const checkPerms = filestore.CheckPerms

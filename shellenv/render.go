@@ -55,28 +55,29 @@ func Render(w io.Writer, sh Shell, set []Var, unset []string) error {
 	if err := validate(sh, set, unset); err != nil {
 		return err
 	}
+	// Concatenation rather than fmt: the front renders this on every cached switch.
 	var b strings.Builder
 	for _, v := range set {
 		switch sh {
 		case Fish:
-			fmt.Fprintf(&b, "set -gx %s %s;\n", v.Name, quoteFish(v.Value))
+			b.WriteString("set -gx " + v.Name + " " + quoteFish(v.Value) + ";\n")
 		case PowerShell:
-			fmt.Fprintf(&b, "$Env:%s = %s\n", v.Name, quotePowerShell(v.Value))
+			b.WriteString("$Env:" + v.Name + " = " + quotePowerShell(v.Value) + "\n")
 		case Env:
-			fmt.Fprintf(&b, "%s=%s\n", v.Name, v.Value)
+			b.WriteString(v.Name + "=" + v.Value + "\n")
 		default:
-			fmt.Fprintf(&b, "export %s=%s\n", v.Name, quotePOSIX(v.Value))
+			b.WriteString("export " + v.Name + "=" + quotePOSIX(v.Value) + "\n")
 		}
 	}
 	for _, name := range unset {
 		switch sh {
 		case Fish:
-			fmt.Fprintf(&b, "if set -q -g %[1]s; set -e -g %[1]s; end;\n", name)
+			b.WriteString("if set -q -g " + name + "; set -e -g " + name + "; end;\n")
 		case PowerShell:
-			fmt.Fprintf(&b, "Remove-Item Env:%s -ErrorAction SilentlyContinue\n", name)
+			b.WriteString("Remove-Item Env:" + name + " -ErrorAction SilentlyContinue\n")
 		case Env:
 		default:
-			fmt.Fprintf(&b, "unset -v %s\n", name)
+			b.WriteString("unset -v " + name + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -20,7 +20,10 @@ func DefaultDir() (string, error) {
 
 // CredsDir is the directory of the file backend's entries in the base
 // directory dir.
-func CredsDir(dir string) string { return filepath.Join(dir, "creds") }
+func CredsDir(dir string) string { return filepath.Join(dir, credsName) }
+
+// credsName is the name of the entries' folder in the base directory.
+const credsName = "creds"
 
 // MetaDir is the directory of the facts of package cache's Remember and
 // Recall in the base directory dir.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/assume-role/assume-role/internal/jsonobj"
 )
 
 // EntryVersion is the version of the serialised [Entry]; entries of any other
@@ -97,20 +99,34 @@ type record struct {
 // EntryVersion stored under id (its KeyId), passing Check. Its errors never
 // quote the data.
 func Decode(id string, data []byte) (*Entry, error) {
-	var r record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, errors.New("not a cache entry") // the JSON error might quote secret bytes
+	// jsonobj rather than json.Unmarshal into record: the front (internal/fastpath) decodes
+	// entries in every cached switch, and struct decoding's one-time reflection would be most of
+	// its work. TestDecodeReadsEveryField keeps the two in step.
+	r, err := jsonobj.Parse(data)
+	if err != nil {
+		return nil, errors.New("not a cache entry") // never quote the data: it holds secrets
 	}
-	if r.Version != EntryVersion {
-		return nil, fmt.Errorf("entry version %d, want %d", r.Version, EntryVersion)
+	e := Entry{
+		Version: r.SmallInt("Version"), AccessKeyID: r.String("AccessKeyId"), SecretAccessKey: r.String("SecretAccessKey"),
+		SessionToken: r.String("SessionToken"), Expiration: r.Time("Expiration"), Kind: r.String("Kind"),
+		Label: r.String("Label"), AccountID: r.String("AccountId"), Arn: r.String("Arn"),
+		AssumedRoleID: r.String("AssumedRoleId"), SourceIdentity: r.String("SourceIdentity"), MFA: r.Bool("MFA"),
+		Created: r.Time("Created"), Secret: r.String("Secret"),
 	}
-	if r.KeyID != id {
+	keyID := r.String("KeyId")
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("not a cache entry: %w", err)
+	}
+	if e.Version != EntryVersion {
+		return nil, fmt.Errorf("entry version %d, want %d", e.Version, EntryVersion)
+	}
+	if keyID != id {
 		return nil, errors.New("entry belongs to another key")
 	}
-	if err := Check(&r.Entry); err != nil {
+	if err := Check(&e); err != nil {
 		return nil, err
 	}
-	return &r.Entry, nil
+	return &e, nil
 }
 
 // Encode serialises e as stored under id (the record Decode reads). It stores

@@ -43,7 +43,7 @@ func (s *Store) Get(id string) ([]byte, error) {
 		return nil, invalidIDError(id)
 	}
 	p := s.path(id)
-	f, err := os.OpenFile(p, os.O_RDONLY|OpenNoFollow, 0)
+	f, err := openRead(p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrNotFound
@@ -61,12 +61,32 @@ func (s *Store) Get(id string) ([]byte, error) {
 	if err := s.trusted(p, fi); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxEntrySize+1))
+	data, err := readAll(f, fi.Size(), MaxEntrySize+1)
 	if err != nil {
 		return nil, err
 	}
 	if len(data) > MaxEntrySize {
 		return nil, fmt.Errorf("%s is larger than %d bytes: %w", p, MaxEntrySize, ErrCorrupt)
+	}
+	return data, nil
+}
+
+// readAll reads r to its end or to limit bytes, with room for size bytes (what Stat said) and
+// one more from the start: one read for the content and one for the end, no copy.
+func readAll(r io.Reader, size int64, limit int64) ([]byte, error) {
+	data := make([]byte, 0, min(max(size, 0), limit)+1)
+	for int64(len(data)) < limit {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // the file grew
+		}
+		n, err := r.Read(data[len(data):min(int64(cap(data)), limit)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	return data, nil
 }
@@ -249,7 +269,28 @@ func walkDir(dir string, uid int, op dirOp, links int) error {
 		}
 		cur, parent = next, fi
 	}
-	return tighten(abs, uid, op != dirVerify)
+	if op == dirVerify {
+		// Nothing to change, so no descriptor is needed: the Lstat of the last component (or of
+		// the root) says what it is.
+		return checkDirInfo(abs, parent, uid, false)
+	}
+	return tighten(abs, uid, true)
+}
+
+// verifyChild is verifyDir for dir/name when dir itself passed verifyDir moments ago: only the
+// last component is looked at (a symbolic link there is walked in full).
+func verifyChild(dir, name string, uid int) error {
+	p := filepath.Join(dir, name)
+	fi, err := os.Lstat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil // checked as far as it exists
+	case err != nil:
+		return fmt.Errorf("cache directory: %w", err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return verifyDir(p, uid)
+	}
+	return checkDirInfo(p, fi, uid, false)
 }
 
 // safeLink refuses a symbolic link that someone other than the user could
@@ -284,6 +325,22 @@ func tighten(dir string, uid int, fix bool) error {
 	if err != nil {
 		return fmt.Errorf("cache directory: %w", err)
 	}
+	if err := checkDirInfo(dir, fi, uid, fix); err != errTooOpen {
+		return err
+	}
+	if err := f.Chmod(0o700); err != nil {
+		return fmt.Errorf("cache directory %s is accessible to other users and cannot be restricted: %w", dir, err)
+	}
+	return nil
+}
+
+// errTooOpen is checkDirInfo's answer, when fix is set, about a directory that must be restricted
+// to 0700.
+var errTooOpen = errors.New("cache directory is accessible to other users")
+
+// checkDirInfo checks what fi says of the directory dir: a directory owned by uid (unless -1), of
+// mode 0700 (or stricter). A wider mode is an error, or errTooOpen when fix is set.
+func checkDirInfo(dir string, fi fs.FileInfo, uid int, fix bool) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("cache directory %s is not a directory", dir)
 	}
@@ -294,12 +351,10 @@ func tighten(dir string, uid int, fix bool) error {
 		return fmt.Errorf("cache directory %s is owned by uid %d, not by the current user (uid %d); refusing to use it", dir, owner, uid)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		if !fix {
-			return fmt.Errorf("cache directory %s has mode %#o, want 0700", dir, fi.Mode().Perm())
+		if fix {
+			return errTooOpen
 		}
-		if err := f.Chmod(0o700); err != nil {
-			return fmt.Errorf("cache directory %s is accessible to other users and cannot be restricted: %w", dir, err)
-		}
+		return fmt.Errorf("cache directory %s has mode %#o, want 0700", dir, fi.Mode().Perm())
 	}
 	return nil
 }

@@ -2,7 +2,10 @@
 
 package filestore
 
-import "io/fs"
+import (
+	"io/fs"
+	"os"
+)
 
 // CheckPerms is false where permission bits do not describe who can read a
 // file (Windows uses ACLs; the file backend relies on the profile directory's).
@@ -13,3 +16,6 @@ const OpenNoFollow = 0
 
 // fileOwner is unknown on this platform.
 func fileOwner(fs.FileInfo) (int, bool) { return 0, false }
+
+// openRead opens path for reading.
+func openRead(path string) (*os.File, error) { return os.OpenFile(path, os.O_RDONLY, 0) }

@@ -2,12 +2,16 @@ package filestore
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -34,14 +38,20 @@ func skipWithoutUnixPerms(t *testing.T) {
 	}
 }
 
-// The package exists so that a small program can read the cache without the keyring libraries,
-// file locking or the AWS SDK: it must import the standard library only, on every platform.
-func TestStdlibOnly(t *testing.T) {
+// The package exists so that a small program (the front) can read the cache without the keyring
+// libraries, file locking or the AWS SDK: besides the standard library it may import only its JSON
+// reader (internal/jsonobj and the parser under it), on every platform.
+func TestStandardLibraryAndJSONOnly(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command on PATH")
 	}
-	const self = "github.com/assume-role/assume-role/cache/filestore"
+	allowed := map[string]bool{
+		"github.com/assume-role/assume-role/cache/filestore":  true,
+		"github.com/assume-role/assume-role/internal/jsonobj": true,
+		"github.com/valyala/fastjson":                         true,
+		"github.com/valyala/fastjson/fastfloat":               true,
+	}
 	for _, goos := range []string{"linux", "darwin", "windows", "freebsd"} {
 		cmd := exec.Command(gobin, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".")
 		cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=amd64", "CGO_ENABLED=0")
@@ -50,8 +60,8 @@ func TestStdlibOnly(t *testing.T) {
 			t.Fatalf("GOOS=%s go list: %v\n%s", goos, err, out)
 		}
 		for _, dep := range strings.Fields(string(out)) {
-			if dep != self {
-				t.Errorf("GOOS=%s: filestore depends on %s; it must import the standard library only", goos, dep)
+			if !allowed[dep] {
+				t.Errorf("GOOS=%s: filestore depends on %s; it may import only the standard library and its JSON reader", goos, dep)
 			}
 		}
 	}
@@ -313,4 +323,187 @@ func TestEntryRedacted(t *testing.T) {
 			t.Errorf("not redacted: %s", s)
 		}
 	}
+}
+
+// Decode reads entries field by field (jsonobj) while Encode writes them with encoding/json: every
+// field of Entry must come back, so a field added to Entry and not to Decode fails here.
+func TestDecodeReadsEveryField(t *testing.T) {
+	var e Entry
+	v := reflect.ValueOf(&e).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("value of " + v.Type().Field(i).Name + " \"quoted\" \\ \u00e9")
+		case reflect.Int:
+			f.SetInt(int64(EntryVersion))
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Struct:
+			f.Set(reflect.ValueOf(t0.Add(time.Duration(i)*time.Hour + 123456789)))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test (and Decode) about it", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	id := testKey("read").ID()
+	data, err := Encode(id, &e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(id, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(*got, e) {
+		t.Errorf("Decode(Encode(e)) =\n%#v\nwant\n%#v", fmt.Sprintf("%+v", *got), fmt.Sprintf("%+v", e))
+	}
+}
+
+// Wrong types, trailing data and anything but an object are refused, and the error never quotes
+// the data.
+func TestDecodeRefusesMalformed(t *testing.T) {
+	id := testKey("read").ID()
+	good, err := Encode(id, testEntry(t0.Add(time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{
+		"version as string":  strings.Replace(string(good), `"Version":1`, `"Version":"1"`, 1),
+		"fractional version": strings.Replace(string(good), `"Version":1`, `"Version":1.5`, 1),
+		"secret as number":   strings.Replace(string(good), `"SecretAccessKey":"`+testSecret+`"`, `"SecretAccessKey":12`, 1),
+		"bad expiration":     strings.Replace(string(good), `"2026-11-21T10:00:00Z"`, `"tomorrow `+testSecret+`"`, 1),
+		"trailing data":      string(good) + ` {}`,
+		"array":              `[` + string(good) + `]`,
+		"truncated":          string(good[:len(good)-5]),
+		"no key id":          strings.Replace(string(good), `"KeyId"`, `"KeyID"`, 1),
+	} {
+		_, err := Decode(id, []byte(data))
+		if err == nil {
+			t.Errorf("%s: decoded", name)
+			continue
+		}
+		if strings.Contains(err.Error(), testSecret) || strings.Contains(err.Error(), testToken) {
+			t.Errorf("%s: the error quotes a secret: %v", name, err)
+		}
+	}
+}
+
+// readAll reads to the end whatever Stat said, and never more than the limit.
+func TestReadAll(t *testing.T) {
+	for _, c := range []struct {
+		data        string
+		size, limit int64
+		want        string
+	}{
+		{"hello", 5, 10, "hello"},
+		{"hello", 0, 10, "hello"},  // the file grew since Stat
+		{"hello", 2, 10, "hello"},  // grew
+		{"hello", 50, 10, "hello"}, // shrank
+		{"hello", 5, 3, "hel"},     // over the limit: limit bytes, the caller refuses them
+		{"hello", -1, 10, "hello"}, // nonsense size
+		{"", 0, 10, ""},
+	} {
+		for _, r := range []io.Reader{strings.NewReader(c.data), iotest.OneByteReader(strings.NewReader(c.data)), iotest.HalfReader(strings.NewReader(c.data))} {
+			got, err := readAll(r, c.size, c.limit)
+			if err != nil || string(got) != c.want {
+				t.Errorf("readAll(%q, size %d, limit %d) = %q, %v; want %q", c.data, c.size, c.limit, got, err, c.want)
+			}
+		}
+	}
+	if _, err := readAll(iotest.ErrReader(errors.New("disk on fire")), 5, 10); err == nil {
+		t.Error("a read error was not returned")
+	}
+}
+
+// A View checks the base directory once and each folder in it on first use, with Lookup's rules,
+// and reads each entry once.
+func TestView(t *testing.T) {
+	id := testKey("read").ID()
+	exp := t0.Add(time.Hour)
+	setup := func(t *testing.T) (string, string) {
+		base := filepath.Join(t.TempDir(), "cache")
+		return base, writeEntry(t, base, id, testEntry(exp))
+	}
+	t.Run("reads an entry once; margins per lookup", func(t *testing.T) {
+		base, path := setup(t)
+		v, err := NewView(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, ok := v.Lookup(id, 5*time.Minute, t0)
+		if !ok || e.SessionToken != testToken {
+			t.Fatalf("Lookup = %v, %v", e, ok)
+		}
+		e.SessionToken = "changed by the caller"
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		if e, ok := v.Lookup(id, 5*time.Minute, t0); !ok || e.SessionToken != testToken {
+			t.Errorf("second Lookup = %v, %v: want the entry as first read", e, ok)
+		}
+		if _, ok := v.Lookup(id, time.Hour, t0); ok {
+			t.Error("hit with exactly the margin left")
+		}
+		if _, ok := Lookup(base, id, 0, t0); ok {
+			t.Error("a new lookup found the removed entry")
+		}
+	})
+	t.Run("symlinked folder of the user's own", func(t *testing.T) {
+		skipWithoutUnixPerms(t)
+		base, _ := setup(t)
+		real := filepath.Join(t.TempDir(), "creds")
+		if err := os.Rename(CredsDir(base), real); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(real, CredsDir(base)); err != nil {
+			t.Fatal(err)
+		}
+		v, err := NewView(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := v.Lookup(id, 0, t0); !ok {
+			t.Error("miss through the user's own link in the user's own folder (Lookup follows it)")
+		}
+		if err := os.Chmod(real, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		v, _ = NewView(base)
+		if e, ok := v.Lookup(id, 0, t0); ok {
+			t.Errorf("hit in a 0755 folder behind a link: %v", e)
+		}
+	})
+	t.Run("folder that is not a directory", func(t *testing.T) {
+		base, _ := setup(t)
+		if err := os.WriteFile(filepath.Join(base, "fast"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		v, err := NewView(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Store("fast"); err == nil {
+			t.Error("a file taken for a folder")
+		}
+		if _, err := v.Store("fast"); err == nil {
+			t.Error("a file taken for a folder on the second ask")
+		}
+		s, err := v.Store("missing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Get in a missing folder = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("base directory other users can access", func(t *testing.T) {
+		skipWithoutUnixPerms(t)
+		base, _ := setup(t)
+		if err := os.Chmod(base, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewView(base); err == nil {
+			t.Error("NewView accepted a 0750 base directory")
+		}
+	})
 }

@@ -1,7 +1,9 @@
 package filestore
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -17,42 +19,105 @@ import (
 // margin is the effective margin: package cache's DefaultMargin unless
 // configured otherwise; 0 accepts any entry not yet expired.
 func Lookup(dir, id string, margin time.Duration, now time.Time) (*Entry, bool) {
-	if dir == "" || !ValidID(id) {
-		return nil, false
-	}
-	uid := os.Geteuid()
-	if !CheckPerms {
-		uid = -1
-	}
-	creds := CredsDir(dir)
-	if verifyDir(dir, uid) != nil || verifyDir(creds, uid) != nil {
-		return nil, false
-	}
-	s := &Store{dir: creds, uid: uid}
-	data, err := s.Get(id)
+	v, err := NewView(dir)
 	if err != nil {
 		return nil, false
 	}
-	e, err := Decode(id, data)
-	if err != nil {
-		return nil, false
-	}
-	if left := e.Expiration.Sub(now); left <= margin {
-		return nil, false
-	}
-	return e, true
+	return v.Lookup(id, margin, now)
 }
 
 // ReadOnly returns a store on dir for reading only, owned by the effective user, after checking
 // dir the way Lookup does: nothing is created or tightened, and a directory other users can
 // access is an error.
 func ReadOnly(dir string) (*Store, error) {
-	uid := os.Geteuid()
-	if !CheckPerms {
-		uid = -1
-	}
+	uid := currentUID()
 	if err := verifyDir(dir, uid); err != nil {
 		return nil, err
 	}
 	return &Store{dir: dir, uid: uid}, nil
+}
+
+func currentUID() int {
+	if !CheckPerms {
+		return -1
+	}
+	return os.Geteuid()
+}
+
+// View reads a cache's base directory for one short run, the way Lookup and ReadOnly do, but
+// checks each folder once: the base directory when the view is made (every component, as
+// ReadOnly does), a folder in it on its first use (its last component only, since the base
+// directory, the user's own, was just checked). It reads each entry once, too: lookups of the
+// same entry see the same bytes. A run that makes several lookups (the front's) saves a walk of
+// the whole path and a read for each.
+type View struct {
+	dir     string
+	uid     int
+	subs    map[string]*Store
+	errs    map[string]error
+	entries map[string]*Entry // nil: a miss whatever the margin
+}
+
+// NewView checks the cache's base directory dir as ReadOnly does and returns a view of it.
+func NewView(dir string) (*View, error) {
+	if dir == "" {
+		return nil, errors.New("cache directory: no path")
+	}
+	uid := currentUID()
+	if err := verifyDir(dir, uid); err != nil {
+		return nil, err
+	}
+	return &View{dir: dir, uid: uid, subs: map[string]*Store{}, errs: map[string]error{}, entries: map[string]*Entry{}}, nil
+}
+
+// Store returns a read-only store on the folder name of the base directory (creds, fast, …),
+// checked as ReadOnly checks a directory.
+func (v *View) Store(name string) (*Store, error) {
+	if s, ok := v.subs[name]; ok {
+		return s, nil
+	}
+	if err, ok := v.errs[name]; ok {
+		return nil, err
+	}
+	if err := verifyChild(v.dir, name, v.uid); err != nil {
+		v.errs[name] = err
+		return nil, err
+	}
+	s := &Store{dir: filepath.Join(v.dir, name), uid: v.uid}
+	v.subs[name] = s
+	return s, nil
+}
+
+// Lookup is the package's Lookup in the view's base directory.
+func (v *View) Lookup(id string, margin time.Duration, now time.Time) (*Entry, bool) {
+	e, read := v.entries[id]
+	if !read {
+		e = v.read(id)
+		v.entries[id] = e
+	}
+	if e == nil || e.Expiration.Sub(now) <= margin {
+		return nil, false
+	}
+	c := *e // the caller's own copy
+	return &c, true
+}
+
+// read returns the entry stored under id, or nil when it is missing, untrusted or corrupt.
+func (v *View) read(id string) *Entry {
+	if !ValidID(id) {
+		return nil
+	}
+	s, err := v.Store(credsName)
+	if err != nil {
+		return nil
+	}
+	data, err := s.Get(id)
+	if err != nil {
+		return nil
+	}
+	e, err := Decode(id, data)
+	if err != nil {
+		return nil
+	}
+	return e
 }

@@ -2,8 +2,10 @@ package fastpath
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +275,55 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 	}
 	if _, err := readKey(s); err != nil {
 		t.Fatal("pruning removed the key")
+	}
+}
+
+// decodeRecord reads field by field what json.Marshal wrote: every field of a Record (and of the
+// structs in it) must come back, so a field added to Record and not to decodeRecord fails here.
+func TestRecordRoundTrip(t *testing.T) {
+	var r Record
+	fill(t, reflect.ValueOf(&r).Elem())
+	data, err := json.Marshal(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeRecord(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, &r) {
+		t.Errorf("decodeRecord(json.Marshal(r)) =\n%+v\nwant\n%+v", got, &r)
+	}
+	for _, bad := range []string{`{"v":"1"}`, `{"files":[1]}`, `{"lookups":{}}`, `{"margin":1e3}`, `{"facts":[]}`, `{} {}`} {
+		if _, err := decodeRecord([]byte(bad)); err == nil {
+			t.Errorf("decodeRecord(%s) succeeded", bad)
+		}
+	}
+}
+
+// fill sets every field under v to a distinct non-zero value (slices get two elements).
+func fill(t *testing.T, v reflect.Value) {
+	t.Helper()
+	for i := 0; i < v.NumField(); i++ {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(name + " \"value\" \u00e9")
+		case reflect.Int:
+			f.SetInt(int64(i + 1))
+		case reflect.Int64: // durations
+			f.SetInt(int64(1e15) + int64(i))
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Struct:
+			fill(t, f)
+		case reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), 2, 2))
+			for j := 0; j < 2; j++ {
+				fill(t, f.Index(j))
+			}
+		default:
+			t.Fatalf("field %s of kind %s: teach this test (and decodeRecord) about it", name, f.Kind())
+		}
 	}
 }

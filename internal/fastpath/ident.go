@@ -1,8 +1,9 @@
 package fastpath
 
 import (
-	"fmt"
+	"errors"
 	"os"
+	"strconv"
 )
 
 // fileIdentity identifies the engine file at path: size and modification time everywhere, plus
@@ -14,7 +15,7 @@ func fileIdentity(path string) (string, error) {
 		return "", err
 	}
 	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
+		return "", errors.New(path + " is not a regular file")
 	}
-	return fmt.Sprintf("engine size=%d mtime=%d%s", fi.Size(), fi.ModTime().UnixNano(), sysIdentity(fi)), nil
+	return "engine size=" + strconv.FormatInt(fi.Size(), 10) + " mtime=" + strconv.FormatInt(fi.ModTime().UnixNano(), 10) + sysIdentity(fi), nil
 }

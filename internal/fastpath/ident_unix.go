@@ -3,8 +3,8 @@
 package fastpath
 
 import (
-	"fmt"
 	"os"
+	"strconv"
 	"syscall"
 )
 
@@ -14,5 +14,6 @@ func sysIdentity(fi os.FileInfo) string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf(" dev=%d ino=%d ctime=%d", st.Dev, st.Ino, ctimeNanos(st))
+	return " dev=" + strconv.FormatUint(uint64(st.Dev), 10) + " ino=" + strconv.FormatUint(uint64(st.Ino), 10) +
+		" ctime=" + strconv.FormatInt(ctimeNanos(st), 10)
 }

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/assume-role/assume-role/shellenv"
@@ -83,17 +84,18 @@ func (in *Input) Digest(key []byte) (string, error) {
 		return "", fmt.Errorf("the engine %s: %w", in.Engine, err)
 	}
 	h := hmac.New(sha256.New, key)
-	field(h, "assume-role fast path v"+fmt.Sprint(recordVersion))
-	field(h, fmt.Sprint(len(in.Args)))
+	field(h, "assume-role fast path v"+strconv.Itoa(recordVersion))
+	field(h, strconv.Itoa(len(in.Args)))
 	for _, a := range in.Args {
 		field(h, a)
 	}
-	field(h, fmt.Sprint(len(env)))
+	field(h, strconv.Itoa(len(env)))
 	for _, kv := range env {
 		field(h, kv)
 	}
 	_, codeFile := lookup(in.Environ, shellenv.CodeFileEnvVar)
-	field(h, fmt.Sprintf("tty=%v,%v,%v codefile=%v euid=%d", in.TTY[0], in.TTY[1], in.TTY[2], codeFile, os.Geteuid()))
+	b := strconv.FormatBool
+	field(h, "tty="+b(in.TTY[0])+","+b(in.TTY[1])+","+b(in.TTY[2])+" codefile="+b(codeFile)+" euid="+strconv.Itoa(os.Geteuid()))
 	field(h, id)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

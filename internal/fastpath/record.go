@@ -9,14 +9,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/assume-role/assume-role/cache/filestore"
 	"github.com/assume-role/assume-role/internal/credout"
+	"github.com/assume-role/assume-role/internal/jsonobj"
+	"github.com/assume-role/assume-role/internal/safefile"
 )
 
 // recordVersion changes every digest and invalidates every record when the format or the
@@ -73,7 +75,10 @@ type Facts struct {
 }
 
 // Dir is the folder of the records in the cache directory dir.
-func Dir(cacheDir string) string { return filepath.Join(cacheDir, "fast") }
+func Dir(cacheDir string) string { return filepath.Join(cacheDir, dirName) }
+
+// dirName is the name of the records' folder in the cache directory.
+const dirName = "fast"
 
 // CacheDir is the cache directory the environment names: ASSUME_ROLE_CACHE_DIR, else the
 // cache's default.
@@ -106,13 +111,11 @@ func readKey(s *filestore.Store) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var k struct {
-		Key string `json:"key"`
-	}
-	if json.Unmarshal(data, &k) != nil {
+	k, err := jsonobj.Parse(data)
+	if err != nil {
 		return nil, errors.New("the fast path's key is malformed")
 	}
-	key, err := hex.DecodeString(k.Key)
+	key, err := hex.DecodeString(k.String("key"))
 	if err != nil || len(key) != 32 {
 		return nil, errors.New("the fast path's key is malformed")
 	}
@@ -142,18 +145,44 @@ func load(s *filestore.Store, digest string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	var r Record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, errors.New("the record is not valid JSON")
+	r, err := decodeRecord(data)
+	if err != nil {
+		return nil, err
 	}
 	if r.V != recordVersion || r.Digest != digest {
 		return nil, errors.New("the record is of another version or belongs to other inputs")
 	}
-	return &r, nil
+	return r, nil
 }
 
-// verify checks the record's dependencies at now and returns the entry to hand over, or why not.
-func (r *Record) verify(cacheDir string, now time.Time) (*filestore.Entry, string) {
+// decodeRecord reads a record as json.Marshal wrote it. It reads field by field (jsonobj)
+// because decoding into the struct with encoding/json would cost more than the rest of the front's
+// run; TestRecordRoundTrip keeps the two in step.
+func decodeRecord(data []byte) (*Record, error) {
+	o, err := jsonobj.Parse(data)
+	if err != nil {
+		return nil, errors.New("the record is not a JSON object")
+	}
+	r := &Record{V: o.SmallInt("v"), Digest: o.String("digest"), Entry: o.String("entry"),
+		Margin: time.Duration(o.Int("margin")), Format: o.String("format"), CodeFile: o.Bool("code_file")}
+	for _, f := range o.Objects("files") {
+		r.Files = append(r.Files, FileDep{Path: f.String("path"), SHA256: f.String("sha256")})
+	}
+	for _, l := range o.Objects("lookups") {
+		r.Lookups = append(r.Lookups, Lookup{ID: l.String("id"), Margin: time.Duration(l.Int("margin")), Hit: l.Bool("hit")})
+	}
+	f := o.Object("facts")
+	r.Facts = Facts{AccountID: f.String("account_id"), RoleName: f.String("role_name"), Region: f.String("region"),
+		Ambient: f.String("ambient"), AccountLabel: f.String("account_label"), RoleLabel: f.String("role_label")}
+	if err := o.Err(); err != nil {
+		return nil, fmt.Errorf("the record is malformed: %w", err)
+	}
+	return r, nil
+}
+
+// verify checks the record's dependencies at now, reading the cache through v, and returns the
+// entry to hand over, or why not.
+func (r *Record) verify(v *filestore.View, now time.Time) (*filestore.Entry, string) {
 	for _, f := range r.Files {
 		sum, err := HashFile(f.Path)
 		switch {
@@ -164,11 +193,11 @@ func (r *Record) verify(cacheDir string, now time.Time) (*filestore.Entry, strin
 		}
 	}
 	for _, l := range r.Lookups {
-		if _, hit := filestore.Lookup(cacheDir, l.ID, l.Margin, now); hit != l.Hit {
+		if _, hit := v.Lookup(l.ID, l.Margin, now); hit != l.Hit {
 			return nil, "the cache holds other entries than before"
 		}
 	}
-	e, hit := filestore.Lookup(cacheDir, r.Entry, r.Margin, now)
+	e, hit := v.Lookup(r.Entry, r.Margin, now)
 	if !hit {
 		return nil, "the cached credentials expired or are gone"
 	}
@@ -176,36 +205,18 @@ func (r *Record) verify(cacheDir string, now time.Time) (*filestore.Entry, strin
 }
 
 // HashFile returns the hex SHA-256 of the regular file at path, or "" when it does not exist.
-// Anything else (a folder, a FIFO, a file over 16 MiB, an I/O error) is an error.
+// Anything else (a folder, a FIFO, a file over 16 MiB, an I/O error) is an error; the null device
+// reads as an empty file, as the engine reads it.
 func HashFile(path string) (string, error) {
-	fi, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := safefile.Read(path, maxDependency)
+	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	if err != nil {
 		return "", err
 	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
-	}
-	// Non-blocking: a FIFO put in its place since the Stat must not hang the open.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	fi, err = f.Stat()
-	if err != nil {
-		return "", err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > maxDependency {
-		return "", fmt.Errorf("%s is not a regular file of at most %d bytes", path, maxDependency)
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.LimitReader(f, maxDependency+1)); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // Save keeps rec as the record of in, after checking that the front would render exactly
@@ -224,7 +235,11 @@ func Save(cacheDir string, in *Input, rec *Record, printed []byte, now time.Time
 		return err
 	}
 	rec.V, rec.Digest = recordVersion, digest
-	e, why := rec.verify(cacheDir, now)
+	v, err := filestore.NewView(cacheDir)
+	if err != nil {
+		return err
+	}
+	e, why := rec.verify(v, now)
 	if e == nil {
 		return fmt.Errorf("its dependencies changed during the run (%s)", why)
 	}

@@ -57,10 +57,11 @@ func (f *Front) answer(getenv func(string) string) (out []byte, why string) {
 	if err != nil {
 		return nil, "no cache directory"
 	}
-	if _, err := filestore.ReadOnly(dir); err != nil {
+	v, err := filestore.NewView(dir)
+	if err != nil {
 		return nil, "the cache directory is not safe to use"
 	}
-	s, err := filestore.ReadOnly(Dir(dir))
+	s, err := v.Store(dirName)
 	if err != nil {
 		return nil, "the records' folder is not safe to use"
 	}
@@ -76,7 +77,7 @@ func (f *Front) answer(getenv func(string) string) (out []byte, why string) {
 	if err != nil {
 		return nil, "no record of a run with these arguments and this environment"
 	}
-	e, why := rec.verify(dir, f.Now)
+	e, why := rec.verify(v, f.Now)
 	if e == nil {
 		return nil, why
 	}

@@ -1,0 +1,89 @@
+package jsonobj
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFields(t *testing.T) {
+	r, err := Parse([]byte(` {"s":"a\"b\u00e9","n":-42,"b":true,"t":"2026-12-03T05:00:00.5Z","o":{"x":"y"},"a":[{"k":1},{"k":2}],"z":null} `))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.String("s"); got != "a\"b\u00e9" {
+		t.Errorf("String = %q", got)
+	}
+	if got := r.Int("n"); got != -42 {
+		t.Errorf("Int = %d", got)
+	}
+	if !r.Bool("b") {
+		t.Error("Bool = false")
+	}
+	if got, want := r.Time("t"), time.Date(2026, 12, 3, 5, 0, 0, 5e8, time.UTC); !got.Equal(want) {
+		t.Errorf("Time = %v", got)
+	}
+	if got := r.Object("o").String("x"); got != "y" {
+		t.Errorf("Object.String = %q", got)
+	}
+	if a := r.Objects("a"); len(a) != 2 || a[0].Int("k") != 1 || a[1].Int("k") != 2 {
+		t.Errorf("Objects = %v", a)
+	}
+	// Absent and null fields are zero values; an absent object reads as empty.
+	if r.String("z") != "" || r.String("missing") != "" || r.Int("missing") != 0 || r.Object("missing").String("x") != "" ||
+		r.Objects("missing") != nil || !r.Time("z").IsZero() {
+		t.Error("absent or null fields are not zero")
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWrongTypesAreErrors(t *testing.T) {
+	for _, c := range []struct {
+		json string
+		read func(*Reader)
+	}{
+		{`{"f":1}`, func(r *Reader) { r.String("f") }},
+		{`{"f":"1"}`, func(r *Reader) { r.Int("f") }},
+		{`{"f":1.5}`, func(r *Reader) { r.Int("f") }},
+		{`{"f":1e3}`, func(r *Reader) { r.Int("f") }},
+		{`{"f":99999999999999999999}`, func(r *Reader) { r.Int("f") }},
+		{`{"f":4294967296}`, func(r *Reader) { r.SmallInt("f") }},
+		{`{"f":"true"}`, func(r *Reader) { r.Bool("f") }},
+		{`{"f":"yesterday SECRET"}`, func(r *Reader) { r.Time("f") }},
+		{`{"f":""}`, func(r *Reader) { r.Time("f") }},
+		{`{"f":1}`, func(r *Reader) { r.Time("f") }},
+		{`{"f":-1.0}`, func(r *Reader) { r.Int("f") }},
+		{`{"f":[]}`, func(r *Reader) { r.Object("f") }},
+		{`{"f":{}}`, func(r *Reader) { r.Objects("f") }},
+		{`{"f":[1]}`, func(r *Reader) { r.Objects("f") }},
+		{`{"o":{"f":1}}`, func(r *Reader) { r.Object("o").String("f") }}, // nested errors reach the root
+	} {
+		r, err := Parse([]byte(c.json))
+		if err != nil {
+			t.Fatalf("%s: %v", c.json, err)
+		}
+		c.read(r)
+		if r.Err() == nil {
+			t.Errorf("%s: no error", c.json)
+		} else if strings.Contains(r.Err().Error(), "SECRET") {
+			t.Errorf("%s: the error quotes the value: %v", c.json, r.Err())
+		}
+		// The first error sticks: later reads return zero values.
+		if r.String("f") != "" || r.Bool("f") {
+			t.Errorf("%s: a read after the error returned a value", c.json)
+		}
+	}
+}
+
+func TestOnlyOneObject(t *testing.T) {
+	for _, s := range []string{``, `[]`, `"s"`, `{}{}`, `{} x`, `{"a":1`, `{"a":"SECRET\q"}`, `{"a":NaN}`, `{"a":01}`, `{"a":1.}`,
+		`{"a":"x","a":"SECRET"}`, `{"o":{"a":1,"a":2}}`, `{"l":[{"a":1,"a":2}]}`, `{"a\u0062":1,"ab":2}`} {
+		if _, err := Parse([]byte(s)); err == nil {
+			t.Errorf("Parse(%q) succeeded", s)
+		} else if strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("Parse(%q): the error quotes the data", s)
+		}
+	}
+}

@@ -41,7 +41,7 @@ type Reader struct {
 // Parse reads data, which must hold one JSON object and nothing else but white space.
 func Parse(data []byte) (*Reader, error) {
 	// fastjson's errors quote the data: they are never passed on.
-	if fastjson.ValidateBytes(data) != nil {
+	if fastjson.ValidateBytes(data) != nil || controlInString(data) {
 		return nil, ErrSyntax
 	}
 	var p fastjson.Parser // a new one each time: what it returns lives in its buffers
@@ -57,6 +57,25 @@ func Parse(data []byte) (*Reader, error) {
 		return nil, ErrDuplicate
 	}
 	return &Reader{obj: obj, err: new(error)}, nil
+}
+
+// controlInString reports whether a string in data, valid JSON otherwise, holds a raw control
+// character, which JSON forbids (fastjson's validation lets it pass; encoding/json does not).
+func controlInString(data []byte) bool {
+	in, esc := false, false
+	for _, c := range data {
+		switch {
+		case esc:
+			esc = false
+		case in && c == '\\':
+			esc = true
+		case c == '"':
+			in = !in
+		case in && c < 0x20:
+			return true
+		}
+	}
+	return false
 }
 
 // duplicates reports whether obj, or an object in it, names a field twice.

@@ -1,9 +1,12 @@
 package jsonobj
 
 import (
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestFields(t *testing.T) {
@@ -87,3 +90,40 @@ func TestOnlyOneObject(t *testing.T) {
 		}
 	}
 }
+
+// Differential fuzzing against encoding/json: whatever Parse accepts is one valid JSON object whose
+// string fields read as encoding/json reads them; whatever it refuses as a syntax error (small
+// enough to be within fastjson's nesting limit) encoding/json refuses too, or it is not an object.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"a":"b"}`, `{"a":1,"b":true,"c":null,"d":[{"e":"f"}],"g":{"h":-1.5e3}}`,
+		`{"a":"\u00e9\ud83d\ude00\n\"\\/"}`, `{"a":"x","a":"y"}`, "{\"a\":\"\x01\"}", `{"a":01}`, `[]`, `{"a":NaN}`,
+		`{"Version":1,"AccessKeyId":"ASIA","Expiration":"2026-12-03T05:00:00Z","MFA":true}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Parse(data)
+		var m map[string]any
+		jerr := json.Unmarshal(data, &m)
+		if err == nil {
+			if !json.Valid(data) || jerr != nil || m == nil {
+				t.Fatalf("Parse accepted what encoding/json refuses as an object: %q (%v)", data, jerr)
+			}
+			for k, v := range m {
+				if sv, ok := v.(string); ok && clean(sv) && clean(k) {
+					if got := r.String(k); got != sv {
+						t.Fatalf("field %q: Parse read %q, encoding/json %q", k, got, sv)
+					}
+				}
+			}
+			return
+		}
+		if errors.Is(err, ErrSyntax) && len(data) < 600 && jerr == nil && m != nil {
+			t.Fatalf("Parse refused a JSON object encoding/json reads: %q", data)
+		}
+	})
+}
+
+// clean: encoding/json replaces invalid UTF-8 with U+FFFD, fastjson keeps the bytes.
+func clean(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError) }

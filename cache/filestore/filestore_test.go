@@ -488,6 +488,11 @@ func TestView(t *testing.T) {
 		if _, err := v.Store("fast"); err == nil {
 			t.Error("a file taken for a folder on the second ask")
 		}
+		for _, bad := range []string{"", ".", "..", "creds/../..", "a/b"} {
+			if _, err := v.Store(bad); err == nil {
+				t.Errorf("Store(%q) accepted", bad)
+			}
+		}
 		s, err := v.Store("missing")
 		if err != nil {
 			t.Fatal(err)

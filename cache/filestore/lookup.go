@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -49,7 +50,7 @@ func currentUID() int {
 // ReadOnly does), a folder in it on its first use (its last component only, since the base
 // directory, the user's own, was just checked). It reads each entry once, too: lookups of the
 // same entry see the same bytes. A run that makes several lookups (the front's) saves a walk of
-// the whole path and a read for each.
+// the whole path and a read for each. A View is not safe for concurrent use.
 type View struct {
 	dir     string
 	uid     int
@@ -71,8 +72,11 @@ func NewView(dir string) (*View, error) {
 }
 
 // Store returns a read-only store on the folder name of the base directory (creds, fast, …),
-// checked as ReadOnly checks a directory.
+// checked as ReadOnly checks a directory. name is one path element.
 func (v *View) Store(name string) (*Store, error) {
+	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
+		return nil, errors.New("cache directory: invalid folder name " + strconv.Quote(name))
+	}
 	if s, ok := v.subs[name]; ok {
 		return s, nil
 	}

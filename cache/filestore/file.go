@@ -211,7 +211,8 @@ const (
 // one else can write to: a link planted by someone else in a shared folder
 // (/tmp, a world-writable cache folder) is refused, so that the cache never
 // creates or chmods anything in the folder it points to. The last component,
-// when it exists, must be a directory owned by the user; it is opened without
+// when it exists, must be a directory owned by the user; unless op is
+// dirVerify (which only reads what Lstat said of it), it is opened without
 // following links and tightened to 0700 through that descriptor. A followed
 // link's target is walked the same way; links counts the links followed.
 func walkDir(dir string, uid int, op dirOp, links int) error {

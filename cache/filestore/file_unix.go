@@ -25,8 +25,8 @@ func fileOwner(fi fs.FileInfo) (int, bool) {
 
 // openRead opens path for reading without following a symbolic link. It opens the descriptor
 // itself and hands it to os.NewFile, which leaves a blocking descriptor out of the runtime's
-// poller: os.OpenFile would try to register it (four fcntl and an epoll_ctl per file, and the
-// poller's start-up), a measurable share of the front's cached switch (issue 13).
+// poller: os.OpenFile would try to register it (four fcntl and an epoll_ctl per file), a
+// measurable share of the front's cached switch (issue 13).
 func openRead(path string) (*os.File, error) {
 	for {
 		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -334,7 +335,7 @@ func TestDecodeReadsEveryField(t *testing.T) {
 		f := v.Field(i)
 		switch f.Kind() {
 		case reflect.String:
-			f.SetString("value of " + v.Type().Field(i).Name + " \"quoted\" \\ \u00e9")
+			f.SetString("value of " + v.Type().Field(i).Name + " \"quoted\" \\ \u00e9 <&> \u2028 \t")
 		case reflect.Int:
 			f.SetInt(int64(EntryVersion))
 		case reflect.Bool:
@@ -356,6 +357,18 @@ func TestDecodeReadsEveryField(t *testing.T) {
 	}
 	if !reflect.DeepEqual(*got, e) {
 		t.Errorf("Decode(Encode(e)) =\n%#v\nwant\n%#v", fmt.Sprintf("%+v", *got), fmt.Sprintf("%+v", e))
+	}
+	// Times in another zone come back as the same instants.
+	e.Expiration = time.Date(2026, 12, 3, 11, 0, 0, 5, time.FixedZone("CET", 3600))
+	e.Created = e.Expiration.In(time.FixedZone("", -7*3600-1800))
+	if data, err = Encode(id, &e); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = Decode(id, data); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Expiration.Equal(e.Expiration) || !got.Created.Equal(e.Created) {
+		t.Errorf("zoned times: Decode = %v, %v; want %v, %v", got.Expiration, got.Created, e.Expiration, e.Created)
 	}
 }
 
@@ -499,6 +512,23 @@ func TestView(t *testing.T) {
 		}
 		if _, err := s.Get(id); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Get in a missing folder = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("base directory made after the view", func(t *testing.T) {
+		base := filepath.Join(t.TempDir(), "cache")
+		v, err := NewView(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeEntry(t, base, id, testEntry(exp))
+		if e, ok := v.Lookup(id, 0, t0); ok {
+			t.Errorf("hit in a folder the view did not check: %v", e)
+		}
+		if _, err := v.Store("fast"); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Store in a missing base = %v, want ErrNotExist", err)
+		}
+		if _, ok := Lookup(base, id, 0, t0); !ok {
+			t.Error("a new view misses the entry")
 		}
 	})
 	t.Run("base directory other users can access", func(t *testing.T) {

@@ -2,6 +2,8 @@ package filestore
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -57,6 +59,7 @@ type View struct {
 	subs    map[string]*Store
 	errs    map[string]error
 	entries map[string]*Entry // nil: a miss whatever the margin
+	missing error             // the base directory did not exist when the view was made
 }
 
 // NewView checks the cache's base directory dir as ReadOnly does and returns a view of it.
@@ -68,7 +71,12 @@ func NewView(dir string) (*View, error) {
 	if err := verifyDir(dir, uid); err != nil {
 		return nil, err
 	}
-	return &View{dir: dir, uid: uid, subs: map[string]*Store{}, errs: map[string]error{}, entries: map[string]*Entry{}}, nil
+	v := &View{dir: dir, uid: uid, subs: map[string]*Store{}, errs: map[string]error{}, entries: map[string]*Entry{}}
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		// Nothing to read. A folder made after this check was not checked: it stays a miss.
+		v.missing = fs.ErrNotExist
+	}
+	return v, nil
 }
 
 // Store returns a read-only store on the folder name of the base directory (creds, fast, …),
@@ -76,6 +84,9 @@ func NewView(dir string) (*View, error) {
 func (v *View) Store(name string) (*Store, error) {
 	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return nil, errors.New("cache directory: invalid folder name " + strconv.Quote(name))
+	}
+	if v.missing != nil {
+		return nil, fmt.Errorf("cache directory %s: %w", v.dir, v.missing)
 	}
 	if s, ok := v.subs[name]; ok {
 		return s, nil

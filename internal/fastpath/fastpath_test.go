@@ -2,6 +2,8 @@ package fastpath
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -294,6 +296,11 @@ func TestRecordRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, &r) {
 		t.Errorf("decodeRecord(json.Marshal(r)) =\n%+v\nwant\n%+v", got, &r)
 	}
+	for _, empty := range []string{`{"files":null,"lookups":[]}`, `{"files":[],"lookups":null,"facts":null}`, `{}`} {
+		if r, err := decodeRecord([]byte(empty)); err != nil || len(r.Files) != 0 || len(r.Lookups) != 0 {
+			t.Errorf("decodeRecord(%s) = %+v, %v", empty, r, err)
+		}
+	}
 	for _, bad := range []string{`{"v":"1"}`, `{"files":[1]}`, `{"lookups":{}}`, `{"margin":1e3}`, `{"facts":[]}`, `{} {}`} {
 		if _, err := decodeRecord([]byte(bad)); err == nil {
 			t.Errorf("decodeRecord(%s) succeeded", bad)
@@ -308,7 +315,7 @@ func fill(t *testing.T, v reflect.Value) {
 		f, name := v.Field(i), v.Type().Field(i).Name
 		switch f.Kind() {
 		case reflect.String:
-			f.SetString(name + " \"value\" \u00e9")
+			f.SetString(name + " \"value\" \u00e9 <&> \u2028 \\")
 		case reflect.Int:
 			f.SetInt(int64(i + 1))
 		case reflect.Int64: // durations
@@ -325,5 +332,36 @@ func fill(t *testing.T, v reflect.Value) {
 		default:
 			t.Fatalf("field %s of kind %s: teach this test (and decodeRecord) about it", name, f.Kind())
 		}
+	}
+}
+
+// HashFile streams: the hash of a file larger than its buffer, of an empty file, of a missing one;
+// a folder is an error, and so is a file over the limit (a FIFO: fastpath_unix_test.go).
+func TestHashFile(t *testing.T) {
+	dir := t.TempDir()
+	big := bytes.Repeat([]byte("0123456789abcdef"), 10000) // 160 kB: several buffers
+	for name, data := range map[string][]byte{"big": big, "empty": nil, "small": []byte("[default]\n")} {
+		p := filepath.Join(dir, name)
+		write(t, p, string(data))
+		sum := sha256.Sum256(data)
+		if got, err := HashFile(p); err != nil || got != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: HashFile = %q, %v", name, got, err)
+		}
+	}
+	if got, err := HashFile(filepath.Join(dir, "missing")); got != "" || err != nil {
+		t.Errorf("missing: HashFile = %q, %v; want \"\", nil", got, err)
+	}
+	if _, err := HashFile(dir); err == nil {
+		t.Error("a folder was hashed")
+	}
+	huge := filepath.Join(dir, "huge")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, maxDependency+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := HashFile(huge); err == nil {
+		t.Error("a file over the limit was hashed")
 	}
 }

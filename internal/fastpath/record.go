@@ -116,7 +116,7 @@ func readKey(s *filestore.Store) ([]byte, error) {
 		return nil, errors.New("the fast path's key is malformed")
 	}
 	key, err := hex.DecodeString(k.String("key"))
-	if err != nil || len(key) != 32 {
+	if err != nil || k.Err() != nil || len(key) != 32 {
 		return nil, errors.New("the fast path's key is malformed")
 	}
 	return key, nil
@@ -206,17 +206,27 @@ func (r *Record) verify(v *filestore.View, now time.Time) (*filestore.Entry, str
 
 // HashFile returns the hex SHA-256 of the regular file at path, or "" when it does not exist.
 // Anything else (a folder, a FIFO, a file over 16 MiB, an I/O error) is an error; the null device
-// reads as an empty file, as the engine reads it.
+// reads as an empty file, as the engine reads it. The file is hashed as it is read, through a
+// buffer the size of the file up to 32 KiB (io.Copy's own would be 32 KiB for every small file).
 func HashFile(path string) (string, error) {
-	data, err := safefile.Read(path, maxDependency)
+	f, fi, err := safefile.Open(path, maxDependency)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, min(max(fi.Size(), 0), 32<<10)+1)
+	n, err := io.CopyBuffer(h, io.LimitReader(f, maxDependency+1), buf)
+	if err != nil {
+		return "", err
+	}
+	if n > maxDependency {
+		return "", fmt.Errorf("%s grew beyond %d bytes", path, maxDependency)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Save keeps rec as the record of in, after checking that the front would render exactly
@@ -235,24 +245,30 @@ func Save(cacheDir string, in *Input, rec *Record, printed []byte, now time.Time
 		return err
 	}
 	rec.V, rec.Digest = recordVersion, digest
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	// Check the record as the front will read it back, not as it is in memory: whatever the
+	// encoding changes (invalid UTF-8 in a label, say) must not change what the front prints.
+	stored, err := decodeRecord(data)
+	if err != nil {
+		return err
+	}
 	v, err := filestore.NewView(cacheDir)
 	if err != nil {
 		return err
 	}
-	e, why := rec.verify(v, now)
+	e, why := stored.verify(v, now)
 	if e == nil {
 		return fmt.Errorf("its dependencies changed during the run (%s)", why)
 	}
 	var b bytes.Buffer
-	if err := rec.render(&b, e); err != nil {
+	if err := stored.render(&b, e); err != nil {
 		return err
 	}
 	if !bytes.Equal(b.Bytes(), printed) {
 		return errors.New("the front would not print the same bytes")
-	}
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return err
 	}
 	if old, err := s.Get(digest); err == nil && bytes.Equal(old, data) {
 		return nil // the same record is there: no write, no fsync

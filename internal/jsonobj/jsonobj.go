@@ -11,7 +11,7 @@
 // A Reader hands out typed fields: a field of the wrong type is an error, a missing field or null
 // is the zero value (as with encoding/json), names match exactly (encoding/json would also accept
 // other cases), and an object naming a field twice is refused (encoding/json would keep the last,
-// fastjson the first).
+// fastjson the first), as is a string with half a surrogate pair (read differently by each).
 //
 // Errors name the field, never its value: the objects read here hold secrets.
 package jsonobj
@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/valyala/fastjson"
@@ -27,6 +28,17 @@ import (
 
 // ErrSyntax is returned for data that is not exactly one JSON object.
 var ErrSyntax = errors.New("not a JSON object")
+
+// ErrTooDeep is returned for data nested deeper than MaxDepth objects and arrays.
+var ErrTooDeep = errors.New("JSON nested too deep")
+
+// MaxDepth bounds the nesting of what Parse reads (ours: 3). fastjson's validation wraps its error
+// at every level, which makes a deeply nested malformed input cost time quadratic in its depth
+// (0.6 s for 3 kB of "[").
+const MaxDepth = 32
+
+// ErrSurrogate is returned for a string with an unpaired surrogate escape ("\ud800").
+var ErrSurrogate = errors.New("a JSON string holds half a surrogate pair")
 
 // ErrDuplicate is returned for an object that names a field twice.
 var ErrDuplicate = errors.New("a JSON object names a field twice")
@@ -41,8 +53,14 @@ type Reader struct {
 // Parse reads data, which must hold one JSON object and nothing else but white space.
 func Parse(data []byte) (*Reader, error) {
 	// fastjson's errors quote the data: they are never passed on.
-	if fastjson.ValidateBytes(data) != nil || controlInString(data) {
+	if tooDeep(data) {
+		return nil, ErrTooDeep
+	}
+	if fastjson.ValidateBytes(data) != nil {
 		return nil, ErrSyntax
+	}
+	if err := checkStrings(data); err != nil {
+		return nil, err
 	}
 	var p fastjson.Parser // a new one each time: what it returns lives in its buffers
 	v, err := p.ParseBytes(data)
@@ -59,36 +77,111 @@ func Parse(data []byte) (*Reader, error) {
 	return &Reader{obj: obj, err: new(error)}, nil
 }
 
-// controlInString reports whether a string in data, valid JSON otherwise, holds a raw control
-// character, which JSON forbids (fastjson's validation lets it pass; encoding/json does not).
-func controlInString(data []byte) bool {
-	in, esc := false, false
+// tooDeep reports whether data nests objects and arrays deeper than MaxDepth (counting brackets
+// outside strings; data need not be valid).
+func tooDeep(data []byte) bool {
+	depth, in, esc := 0, false, false
 	for _, c := range data {
 		switch {
 		case esc:
 			esc = false
 		case in && c == '\\':
 			esc = true
+		case in:
+			in = c != '"'
 		case c == '"':
-			in = !in
-		case in && c < 0x20:
-			return true
+			in = true
+		case c == '[' || c == '{':
+			if depth++; depth > MaxDepth {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
 		}
 	}
 	return false
 }
 
-// duplicates reports whether obj, or an object in it, names a field twice.
+// checkStrings refuses what fastjson's validation lets pass in the strings of data (valid JSON
+// otherwise): a raw control character, which JSON forbids (ErrSyntax, as encoding/json says), and
+// a \u escape of half a surrogate pair without its other half (ErrSurrogate: encoding/json reads
+// it as U+FFFD, fastjson differently, so neither reading is trusted).
+func checkStrings(data []byte) error {
+	in := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c == '"':
+			in = !in
+		case !in:
+		case c < 0x20:
+			return ErrSyntax
+		case c == '\\' && i+1 < len(data) && data[i+1] == 'u':
+			r := hex4(data, i+2)
+			switch {
+			case r >= 0xdc00 && r <= 0xdfff:
+				return ErrSurrogate
+			case r >= 0xd800 && r <= 0xdbff:
+				if i+11 >= len(data) || data[i+6] != '\\' || data[i+7] != 'u' {
+					return ErrSurrogate
+				}
+				if lo := hex4(data, i+8); lo < 0xdc00 || lo > 0xdfff {
+					return ErrSurrogate
+				}
+				i += 11
+			default:
+				i += 5
+			}
+		case c == '\\':
+			i++ // the escaped character, a quote perhaps
+		}
+	}
+	return nil
+}
+
+// hex4 is the value of the four hexadecimal digits at data[i:], or -1.
+func hex4(data []byte, i int) int {
+	if i+4 > len(data) {
+		return -1
+	}
+	v := 0
+	for _, c := range data[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | int(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | int(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			v = v<<4 | int(c-'A'+10)
+		default:
+			return -1
+		}
+	}
+	return v
+}
+
+// duplicates reports whether obj, or an object in it, names a field twice. Small objects (all of
+// ours) are checked pairwise, larger ones with a set, so that a huge object costs linear time.
 func duplicates(obj *fastjson.Object) bool {
 	dup := false
 	var names []string
+	var set map[string]bool
+	if obj.Len() > 16 {
+		set = make(map[string]bool, obj.Len())
+	}
 	obj.Visit(func(key []byte, v *fastjson.Value) {
-		for _, n := range names {
-			if n == string(key) {
-				dup = true
-			}
+		if dup {
+			return
 		}
-		names = append(names, string(key))
+		switch {
+		case set != nil:
+			dup = set[string(key)]
+			set[string(key)] = true
+		case slices.Contains(names, string(key)):
+			dup = true
+		default:
+			names = append(names, string(key))
+		}
 		dup = dup || duplicatesIn(v)
 	})
 	return dup

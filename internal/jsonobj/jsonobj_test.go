@@ -1,8 +1,10 @@
 package jsonobj
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,12 +12,15 @@ import (
 )
 
 func TestFields(t *testing.T) {
-	r, err := Parse([]byte(` {"s":"a\"b\u00e9","n":-42,"b":true,"t":"2026-12-03T05:00:00.5Z","o":{"x":"y"},"a":[{"k":1},{"k":2}],"z":null} `))
+	r, err := Parse([]byte(` {"s":"a\"b\u00e9","n":-42,"b":true,"t":"2026-12-03T05:00:00.5Z","o":{"x":"y"},"a":[{"k":1},{"k":2}],"z":null,"p":"\ud83d\ude00\u00e9\\u"} `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := r.String("s"); got != "a\"b\u00e9" {
 		t.Errorf("String = %q", got)
+	}
+	if got := r.String("p"); got != "\U0001F600\u00e9\\u" {
+		t.Errorf("String with a surrogate pair = %q", got)
 	}
 	if got := r.Int("n"); got != -42 {
 		t.Errorf("Int = %d", got)
@@ -82,7 +87,8 @@ func TestWrongTypesAreErrors(t *testing.T) {
 
 func TestOnlyOneObject(t *testing.T) {
 	for _, s := range []string{``, `[]`, `"s"`, `{}{}`, `{} x`, `{"a":1`, `{"a":"SECRET\q"}`, `{"a":NaN}`, `{"a":01}`, `{"a":1.}`,
-		`{"a":"x","a":"SECRET"}`, `{"o":{"a":1,"a":2}}`, `{"l":[{"a":1,"a":2}]}`, `{"a\u0062":1,"ab":2}`} {
+		`{"a":"x","a":"SECRET"}`, `{"o":{"a":1,"a":2}}`, `{"l":[{"a":1,"a":2}]}`, `{"a\u0062":1,"ab":2}`,
+		`{"a":"\ud800\u0041"}`, `{"a":"\udc00x"}`, `{"a":"x\ud800"}`, `{"a":"\ud800\ud800"}`} {
 		if _, err := Parse([]byte(s)); err == nil {
 			t.Errorf("Parse(%q) succeeded", s)
 		} else if strings.Contains(err.Error(), "SECRET") {
@@ -92,12 +98,15 @@ func TestOnlyOneObject(t *testing.T) {
 }
 
 // Differential fuzzing against encoding/json: whatever Parse accepts is one valid JSON object whose
-// string fields read as encoding/json reads them; whatever it refuses as a syntax error (small
-// enough to be within fastjson's nesting limit) encoding/json refuses too, or it is not an object.
+// string, integer and boolean fields read as encoding/json reads them (strings compared where the
+// input is valid UTF-8: encoding/json replaces invalid bytes, fastjson keeps them); whatever it
+// refuses as a syntax error (small enough to be within fastjson's nesting limit) encoding/json
+// refuses too, or it is not an object.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`{}`, `{"a":"b"}`, `{"a":1,"b":true,"c":null,"d":[{"e":"f"}],"g":{"h":-1.5e3}}`,
 		`{"a":"\u00e9\ud83d\ude00\n\"\\/"}`, `{"a":"x","a":"y"}`, "{\"a\":\"\x01\"}", `{"a":01}`, `[]`, `{"a":NaN}`,
+		`{"a":"\ud800\u0041"}`, `{"a":"\udc00"}`, `{"a":"\ud800"}`, `{"a\u0062":1,"ab":2}`,
 		`{"Version":1,"AccessKeyId":"ASIA","Expiration":"2026-12-03T05:00:00Z","MFA":true}`,
 	} {
 		f.Add([]byte(s))
@@ -105,16 +114,41 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := Parse(data)
 		var m map[string]any
-		jerr := json.Unmarshal(data, &m)
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		jerr := dec.Decode(&m)
+		if jerr == nil && dec.More() {
+			jerr = errors.New("trailing data")
+		}
+		if jerr == nil && !json.Valid(data) {
+			jerr = errors.New("not valid")
+		}
 		if err == nil {
-			if !json.Valid(data) || jerr != nil || m == nil {
+			if jerr != nil || m == nil {
 				t.Fatalf("Parse accepted what encoding/json refuses as an object: %q (%v)", data, jerr)
 			}
+			if !utf8.Valid(data) {
+				return // encoding/json replaced the invalid bytes, in names and values
+			}
 			for k, v := range m {
-				if sv, ok := v.(string); ok && clean(sv) && clean(k) {
-					if got := r.String(k); got != sv {
-						t.Fatalf("field %q: Parse read %q, encoding/json %q", k, got, sv)
+				switch v := v.(type) {
+				case string:
+					if got := r.String(k); got != v {
+						t.Fatalf("field %q: Parse read %q, encoding/json %q", k, got, v)
 					}
+				case bool:
+					if got := r.Bool(k); got != v {
+						t.Fatalf("field %q: Parse read %v, encoding/json %v", k, got, v)
+					}
+				case json.Number:
+					if n, perr := strconv.ParseInt(string(v), 10, 64); perr == nil {
+						if got := r.Int(k); got != n {
+							t.Fatalf("field %q: Parse read %d, encoding/json %d", k, got, n)
+						}
+					}
+				}
+				if err := r.Err(); err != nil {
+					t.Fatalf("field %q: %v", k, err)
 				}
 			}
 			return
@@ -124,6 +158,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-
-// clean: encoding/json replaces invalid UTF-8 with U+FFFD, fastjson keeps the bytes.
-func clean(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError) }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/assume-role/assume-role/problem"
 )
@@ -11,14 +12,18 @@ import (
 // deniedAction matches AWS's AccessDenied message, "User: <caller> is not authorized to perform:
 // <action> on resource: <resource>", sometimes followed by a reason ("with an explicit deny in a
 // service control policy", "because no identity-based policy allows …").
-var deniedAction = regexp.MustCompile(`^User: (\S+) is not authorized to perform: (\S+) on resource: (\S+)(.*)$`)
+// Compiled on first use: only a refusal needs it, and package initialisers of ours do no work
+// (issue 13).
+var deniedAction = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^User: (\S+) is not authorized to perform: (\S+) on resource: (\S+)(.*)$`)
+})
 
 // assumeRoleDenied explains an AccessDenied answer to AssumeRole. AWS's message is kept (it names
 // the caller, the action and the role, nothing secret) unless it says exactly what our message
 // says; the hint follows the action that was denied.
 func assumeRoleDenied(err error, c callInfo, who, msg string) *problem.Problem {
 	action, rest := "", ""
-	if m := deniedAction.FindStringSubmatch(firstLineOf(msg)); m != nil {
+	if m := deniedAction().FindStringSubmatch(firstLineOf(msg)); m != nil {
 		action, rest = m[2], strings.TrimSpace(m[4])
 	}
 	what := fmt.Sprintf("%s may not assume %s", orUnknown(who), c.role)

@@ -380,7 +380,7 @@ func chainCause() Cause {
 
 // explainDenied ranks the causes of an AccessDenied.
 func (e *Engine) explainDenied(msg, awsMsg string, hop *Hop, r *OnlineReport) *Failure {
-	if m := deniedAction.FindStringSubmatch(firstLineOf(awsMsg)); m != nil {
+	if m := deniedAction().FindStringSubmatch(firstLineOf(awsMsg)); m != nil {
 		switch strings.ToLower(m[2]) {
 		case "sts:tagsession":
 			return failure(msg, Cause{ClassTagsNotAllowed, "the trust policy does not allow sts:TagSession (session tags were sent)",

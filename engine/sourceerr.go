@@ -359,7 +359,7 @@ func (e *Engine) rawRoot(name string) *rawProfile {
 // hopFor finds the profile of a chain whose role AWS's message names, else the profile closest to
 // the source credentials that assumes a role (the SDK performs the hops from there up).
 func hopFor(chain []*config.SharedConfig, msg string) *config.SharedConfig {
-	if m := deniedAction.FindStringSubmatch(firstLineOf(msg)); m != nil {
+	if m := deniedAction().FindStringSubmatch(firstLineOf(msg)); m != nil {
 		for _, sc := range chain {
 			if sc.RoleARN == m[3] {
 				return sc

@@ -191,10 +191,21 @@ func EnsureDir(dir string, uid int) error {
 }
 
 // verifyDir is CheckDir without any change: a directory accessible to other
-// users is an error instead of being tightened.
-func verifyDir(dir string, uid int) error {
-	return walkDir(dir, uid, dirVerify, 0)
+// users is an error instead of being tightened. It reports whether dir exists.
+func verifyDir(dir string, uid int) (exists bool, err error) {
+	switch err := walkDir(dir, uid, dirVerify, 0); err {
+	case errAbsent:
+		return false, nil
+	case nil:
+		return true, nil
+	default:
+		return false, err
+	}
 }
+
+// errAbsent is walkDir's answer, with dirVerify, about a directory that does not exist (checked as
+// far as it does).
+var errAbsent = errors.New("cache directory does not exist")
 
 // dirOp is what walkDir does besides checking.
 type dirOp int
@@ -238,8 +249,11 @@ func walkDir(dir string, uid int, op dirOp, links int) error {
 		next := filepath.Join(cur, name)
 		fi, err := os.Lstat(next)
 		if errors.Is(err, fs.ErrNotExist) {
-			if op != dirEnsure {
+			switch op {
+			case dirCheck:
 				return nil // checked as far as it exists
+			case dirVerify:
+				return errAbsent
 			}
 			if err := os.Mkdir(next, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 				return fmt.Errorf("cache directory: %w", err)
@@ -280,18 +294,18 @@ func walkDir(dir string, uid int, op dirOp, links int) error {
 
 // verifyChild is verifyDir for dir/name when dir itself passed verifyDir moments ago: only the
 // last component is looked at (a symbolic link there is walked in full).
-func verifyChild(dir, name string, uid int) error {
+func verifyChild(dir, name string, uid int) (exists bool, err error) {
 	p := filepath.Join(dir, name)
 	fi, err := os.Lstat(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil // checked as far as it exists
+		return false, nil
 	case err != nil:
-		return fmt.Errorf("cache directory: %w", err)
+		return false, fmt.Errorf("cache directory: %w", err)
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return verifyDir(p, uid)
 	}
-	return checkDirInfo(p, fi, uid, false)
+	return true, checkDirInfo(p, fi, uid, false)
 }
 
 // safeLink refuses a symbolic link that someone other than the user could

@@ -105,13 +105,18 @@ func writeEntry(t *testing.T, base, id string, e *Entry) string {
 	return filepath.Join(CredsDir(base), id+".json")
 }
 
+// withEntry makes a cache base directory holding testEntry(exp) under testKey("read").ID(); it
+// returns the directory and the entry's file.
+func withEntry(t *testing.T, exp time.Time) (string, string) {
+	t.Helper()
+	base := filepath.Join(t.TempDir(), "cache")
+	return base, writeEntry(t, base, testKey("read").ID(), testEntry(exp))
+}
+
 func TestLookup(t *testing.T) {
 	id := testKey("read").ID()
 	exp := t0.Add(time.Hour)
-	setup := func(t *testing.T) (string, string) {
-		base := filepath.Join(t.TempDir(), "cache")
-		return base, writeEntry(t, base, id, testEntry(exp))
-	}
+	setup := func(t *testing.T) (string, string) { return withEntry(t, exp) }
 
 	t.Run("hit", func(t *testing.T) {
 		base, _ := setup(t)
@@ -433,10 +438,7 @@ func TestReadAll(t *testing.T) {
 func TestView(t *testing.T) {
 	id := testKey("read").ID()
 	exp := t0.Add(time.Hour)
-	setup := func(t *testing.T) (string, string) {
-		base := filepath.Join(t.TempDir(), "cache")
-		return base, writeEntry(t, base, id, testEntry(exp))
-	}
+	setup := func(t *testing.T) (string, string) { return withEntry(t, exp) }
 	t.Run("reads an entry once; margins per lookup", func(t *testing.T) {
 		base, path := setup(t)
 		v, err := NewView(base)

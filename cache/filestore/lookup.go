@@ -29,17 +29,6 @@ func Lookup(dir, id string, margin time.Duration, now time.Time) (*Entry, bool) 
 	return v.Lookup(id, margin, now)
 }
 
-// ReadOnly returns a store on dir for reading only, owned by the effective user, after checking
-// dir the way Lookup does: nothing is created or tightened, and a directory other users can
-// access is an error.
-func ReadOnly(dir string) (*Store, error) {
-	uid := currentUID()
-	if err := verifyDir(dir, uid); err != nil {
-		return nil, err
-	}
-	return &Store{dir: dir, uid: uid}, nil
-}
-
 func currentUID() int {
 	if !CheckPerms {
 		return -1
@@ -47,60 +36,60 @@ func currentUID() int {
 	return os.Geteuid()
 }
 
-// View reads a cache's base directory for one short run, the way Lookup and ReadOnly do, but
-// checks each folder once: the base directory when the view is made (every component, as
-// ReadOnly does), a folder in it on its first use (its last component only, since the base
-// directory, the user's own, was just checked). It reads each entry once, too: lookups of the
-// same entry see the same bytes. A run that makes several lookups (the front's) saves a walk of
-// the whole path and a read for each. A View is not safe for concurrent use.
+// View reads a cache's base directory for one short run, with Lookup's checks, but checks each
+// folder once: the base directory when the view is made (every component of its path), a folder
+// in it on its first use (its last component only, since the base directory, the user's own, was
+// just checked). Nothing is created or tightened, and a directory other users can access is an
+// error. It reads each entry once, too: lookups of the same entry see the same bytes. A run that
+// makes several lookups (the front's) saves a walk of the whole path and a read for each. A View
+// is not safe for concurrent use.
 type View struct {
 	dir     string
 	uid     int
-	subs    map[string]*Store
-	errs    map[string]error
+	absent  bool // the base directory did not exist when the view was made
+	folders map[string]folder
 	entries map[string]*Entry // nil: a miss whatever the margin
-	missing error             // the base directory did not exist when the view was made
 }
 
-// NewView checks the cache's base directory dir as ReadOnly does and returns a view of it.
+// folder is a checked folder of the base directory: a store on it, or why not.
+type folder struct {
+	s   *Store
+	err error
+}
+
+// NewView checks the cache's base directory dir and returns a view of it.
 func NewView(dir string) (*View, error) {
 	if dir == "" {
 		return nil, errors.New("cache directory: no path")
 	}
 	uid := currentUID()
-	if err := verifyDir(dir, uid); err != nil {
+	exists, err := verifyDir(dir, uid)
+	if err != nil {
 		return nil, err
 	}
-	v := &View{dir: dir, uid: uid, subs: map[string]*Store{}, errs: map[string]error{}, entries: map[string]*Entry{}}
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		// Nothing to read. A folder made after this check was not checked: it stays a miss.
-		v.missing = fs.ErrNotExist
-	}
-	return v, nil
+	// A missing base directory reads as empty, even if it is made later: it was not checked.
+	return &View{dir: dir, uid: uid, absent: !exists, folders: map[string]folder{}, entries: map[string]*Entry{}}, nil
 }
 
 // Store returns a read-only store on the folder name of the base directory (creds, fast, …),
-// checked as ReadOnly checks a directory. name is one path element.
+// checked as the base directory is. name is one path element.
 func (v *View) Store(name string) (*Store, error) {
 	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return nil, errors.New("cache directory: invalid folder name " + strconv.Quote(name))
 	}
-	if v.missing != nil {
-		return nil, fmt.Errorf("cache directory %s: %w", v.dir, v.missing)
+	if v.absent {
+		return nil, fmt.Errorf("cache directory %s: %w", v.dir, fs.ErrNotExist)
 	}
-	if s, ok := v.subs[name]; ok {
-		return s, nil
+	f, ok := v.folders[name]
+	if !ok {
+		if _, err := verifyChild(v.dir, name, v.uid); err != nil {
+			f.err = err
+		} else {
+			f.s = &Store{dir: filepath.Join(v.dir, name), uid: v.uid}
+		}
+		v.folders[name] = f
 	}
-	if err, ok := v.errs[name]; ok {
-		return nil, err
-	}
-	if err := verifyChild(v.dir, name, v.uid); err != nil {
-		v.errs[name] = err
-		return nil, err
-	}
-	s := &Store{dir: filepath.Join(v.dir, name), uid: v.uid}
-	v.subs[name] = s
-	return s, nil
+	return f.s, f.err
 }
 
 // Lookup is the package's Lookup in the view's base directory.

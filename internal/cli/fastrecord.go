@@ -131,8 +131,13 @@ func (r *fastRecorder) observe(ev cache.Event) {
 	}
 }
 
-// before notes the input files as they are before the engine reads them.
-func (r *fastRecorder) before(paths []string) {
+// before notes the input files as they are before the engine reads them, for a run of req that
+// may be recorded: one that bypasses the cache (--no-cache, --refresh) or carries an MFA code
+// cannot be (record says why), and need not hash its files.
+func (r *fastRecorder) before(req engine.Request, paths []string) {
+	if req.NoCache || req.Refresh || req.TokenCode != "" {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.files = map[string]fileState{}

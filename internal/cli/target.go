@@ -255,10 +255,8 @@ func (t *targetFlags) assume(ctx context.Context, sio *IO, args []string) (*targ
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	// Only a run that may be served from the cache can be recorded: the others (--no-cache,
-	// --refresh, an MFA code) need not hash their input files.
-	if sio.fast != nil && !tg.req.NoCache && !tg.req.Refresh && tg.req.TokenCode == "" {
-		sio.fast.before(append(eng.InputFiles(), t.keyIndexPath(sio)))
+	if sio.fast != nil {
+		sio.fast.before(tg.req, append(eng.InputFiles(), t.keyIndexPath(sio)))
 	}
 	res, err := eng.Assume(ctx, tg.req)
 	if err != nil {

@@ -2,8 +2,10 @@ package fastpath
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"github.com/assume-role/assume-role/cache/filestore"
@@ -62,6 +64,9 @@ func (f *Front) answer(getenv func(string) string) (out []byte, why string) {
 		return nil, "the cache directory is not safe to use"
 	}
 	s, err := v.Store(dirName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "no record yet"
+	}
 	if err != nil {
 		return nil, "the records' folder is not safe to use"
 	}

@@ -53,14 +53,11 @@ type Reader struct {
 // Parse reads data, which must hold one JSON object and nothing else but white space.
 func Parse(data []byte) (*Reader, error) {
 	// fastjson's errors quote the data: they are never passed on.
-	if tooDeep(data) {
-		return nil, ErrTooDeep
+	if err := prescan(data); err != nil {
+		return nil, err
 	}
 	if fastjson.ValidateBytes(data) != nil {
 		return nil, ErrSyntax
-	}
-	if err := checkStrings(data); err != nil {
-		return nil, err
 	}
 	var p fastjson.Parser // a new one each time: what it returns lives in its buffers
 	v, err := p.ParseBytes(data)
@@ -77,40 +74,22 @@ func Parse(data []byte) (*Reader, error) {
 	return &Reader{obj: obj, err: new(error)}, nil
 }
 
-// tooDeep reports whether data nests objects and arrays deeper than MaxDepth (counting brackets
-// outside strings; data need not be valid).
-func tooDeep(data []byte) bool {
-	depth, in, esc := 0, false, false
-	for _, c := range data {
-		switch {
-		case esc:
-			esc = false
-		case in && c == '\\':
-			esc = true
-		case in:
-			in = c != '"'
-		case c == '"':
-			in = true
-		case c == '[' || c == '{':
-			if depth++; depth > MaxDepth {
-				return true
-			}
-		case c == ']' || c == '}':
-			depth--
-		}
-	}
-	return false
-}
-
-// checkStrings refuses what fastjson's validation lets pass in the strings of data (valid JSON
-// otherwise): a raw control character, which JSON forbids (ErrSyntax, as encoding/json says), and
-// a \u escape of half a surrogate pair without its other half (ErrSurrogate: encoding/json reads
-// it as U+FFFD, fastjson differently, so neither reading is trusted).
-func checkStrings(data []byte) error {
-	in := false
+// prescan refuses, in one pass before fastjson validates, what its validation lets pass or handles
+// badly: nesting deeper than MaxDepth (ErrTooDeep), a raw control character in a string, which
+// JSON forbids (ErrSyntax, as encoding/json says), and a \u escape of half a surrogate pair
+// without its other half (ErrSurrogate: encoding/json reads it as U+FFFD, fastjson differently, so
+// neither reading is trusted). data need not be valid: what prescan passes, validation checks.
+func prescan(data []byte) error {
+	depth, in := 0, false
 	for i := 0; i < len(data); i++ {
 		c := data[i]
 		switch {
+		case !in && (c == '[' || c == '{'):
+			if depth++; depth > MaxDepth {
+				return ErrTooDeep
+			}
+		case !in && (c == ']' || c == '}'):
+			depth--
 		case c == '"':
 			in = !in
 		case !in:
@@ -224,47 +203,35 @@ func (r *Reader) get(name string) *fastjson.Value {
 	return v
 }
 
-// String returns a string field.
-func (r *Reader) String(name string) string {
+// field returns the field converted by conv; an absent or null field is the zero value, and a
+// field conv refuses is an error naming the field and what it should be (never its value).
+func field[T any](r *Reader, name, want string, conv func(*fastjson.Value) (T, error)) T {
+	var zero T
 	v := r.get(name)
 	if v == nil {
-		return ""
+		return zero
 	}
-	b, err := v.StringBytes()
+	x, err := conv(v)
 	if err != nil {
-		r.fail(name, "a string")
-		return ""
+		r.fail(name, want)
+		return zero
 	}
-	return string(b)
+	return x
 }
+
+func str(v *fastjson.Value) (string, error) {
+	b, err := v.StringBytes()
+	return string(b), err
+}
+
+// String returns a string field.
+func (r *Reader) String(name string) string { return field(r, name, "a string", str) }
 
 // Bool returns a boolean field.
-func (r *Reader) Bool(name string) bool {
-	v := r.get(name)
-	if v == nil {
-		return false
-	}
-	b, err := v.Bool()
-	if err != nil {
-		r.fail(name, "a boolean")
-		return false
-	}
-	return b
-}
+func (r *Reader) Bool(name string) bool { return field(r, name, "a boolean", (*fastjson.Value).Bool) }
 
 // Int returns an integer field: a JSON number with no fraction or exponent that fits in an int64.
-func (r *Reader) Int(name string) int64 {
-	v := r.get(name)
-	if v == nil {
-		return 0
-	}
-	n, err := v.Int64()
-	if err != nil {
-		r.fail(name, "an integer")
-		return 0
-	}
-	return n
-}
+func (r *Reader) Int(name string) int64 { return field(r, name, "an integer", (*fastjson.Value).Int64) }
 
 // SmallInt is Int for an int field: values outside ±2^31 are an error on every platform.
 func (r *Reader) SmallInt(name string) int {
@@ -279,50 +246,35 @@ func (r *Reader) SmallInt(name string) int {
 // Time returns a time field written as encoding/json writes a time.Time (RFC 3339, with or
 // without fractional seconds).
 func (r *Reader) Time(name string) time.Time {
-	if r.get(name) == nil {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, r.String(name))
-	if err != nil {
-		r.fail(name, "an RFC 3339 time")
-		return time.Time{}
-	}
-	return t
+	return field(r, name, "an RFC 3339 time", func(v *fastjson.Value) (time.Time, error) {
+		s, err := str(v)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return time.Parse(time.RFC3339Nano, s)
+	})
 }
 
 // Object returns an object field; an absent or null field reads as an empty object.
 func (r *Reader) Object(name string) *Reader {
-	v := r.get(name)
-	if v == nil {
-		return &Reader{err: r.err}
-	}
-	o, err := v.Object()
-	if err != nil {
-		r.fail(name, "an object")
-		return &Reader{err: r.err}
-	}
-	return &Reader{obj: o, err: r.err}
+	return &Reader{obj: field(r, name, "an object", (*fastjson.Value).Object), err: r.err}
 }
 
 // Objects returns an array-of-objects field, one Reader per element.
 func (r *Reader) Objects(name string) []*Reader {
-	v := r.get(name)
-	if v == nil {
-		return nil
-	}
-	a, err := v.Array()
-	if err != nil {
-		r.fail(name, "an array of objects")
-		return nil
-	}
-	out := make([]*Reader, 0, len(a))
-	for _, e := range a {
-		o, err := e.Object()
+	return field(r, name, "an array of objects", func(v *fastjson.Value) ([]*Reader, error) {
+		a, err := v.Array()
 		if err != nil {
-			r.fail(name, "an array of objects")
-			return nil
+			return nil, err
 		}
-		out = append(out, &Reader{obj: o, err: r.err})
-	}
-	return out
+		out := make([]*Reader, 0, len(a))
+		for _, e := range a {
+			o, err := e.Object()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, &Reader{obj: o, err: r.err})
+		}
+		return out, nil
+	})
 }
